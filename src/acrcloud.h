@@ -1,0 +1,43 @@
+/*
+ * acrlua: a client for the ACRCloud Console API, with Lua 5.4 bindings.
+ *
+ * This is the public header for applications that embed Lua and want the
+ * client inside their own lua_State. Link libacrcloud.a, libcurl,
+ * libmicrohttpd and Lua 5.4, then either
+ *
+ *     acrcloud_preload(L);          then, from Lua: require "acrcloud"
+ *
+ * or
+ *
+ *     luaL_requiref(L, "acrcloud", luaopen_acrcloud, 1); lua_pop(L, 1);
+ *
+ * The module needs lua-cjson ("cjson") to be loadable by `require` in L.
+ */
+#ifndef ACRCLOUD_H
+#define ACRCLOUD_H
+
+#include <lua.h>
+
+#define ACRLUA_VERSION "0.1.0"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The client module: pushes the `acrcloud` table. */
+int luaopen_acrcloud(lua_State *L);
+
+/* The HTTP server the emulator runs on (libmicrohttpd): `acrcloud.httpd`. */
+int luaopen_acrcloud_httpd(lua_State *L);
+
+/* Time-zone arithmetic from the system's tz database: `acrcloud.tz`. */
+int luaopen_acrcloud_tz(lua_State *L);
+
+/* Registers acrcloud, acrcloud.httpd and acrcloud.tz in package.preload. */
+void acrcloud_preload(lua_State *L);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

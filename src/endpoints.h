@@ -1,0 +1,58 @@
+/*
+ * The endpoint table: every Console API operation described once, as data.
+ * The Lua methods, argument checking, `acrcloud.operations`, the emulator's
+ * routes and the API reference are all derived from it.
+ */
+#ifndef ACRCLOUD_ENDPOINTS_H
+#define ACRCLOUD_ENDPOINTS_H
+
+#include <stddef.h>
+
+/* Where a parameter goes. */
+typedef enum {
+  ACR_IN_PATH,  /* substituted into {name} in the path, percent-encoded */
+  ACR_IN_QUERY, /* ?name=value */
+  ACR_IN_BODY   /* a field of the JSON body */
+} acr_location;
+
+/* Accepted Lua types, as a bit set. */
+enum {
+  ACR_T_STRING = 1u << 0,
+  ACR_T_INTEGER = 1u << 1, /* a Lua integer, or a float with an integral value */
+  ACR_T_NUMBER = 1u << 2,
+  ACR_T_BOOLEAN = 1u << 3,
+  ACR_T_ARRAY = 1u << 4,  /* a sequence; an empty one is sent as [] */
+  ACR_T_OBJECT = 1u << 5, /* a table with string keys */
+  ACR_T_ID = ACR_T_INTEGER | ACR_T_STRING
+};
+
+typedef struct acr_param {
+  const char *name;
+  acr_location in;
+  unsigned types;
+  int required;
+  const char *fallback; /* value sent when the caller gives none, or NULL */
+  const char *doc;
+} acr_param;
+
+typedef struct acr_endpoint {
+  const char *name;    /* verb_noun, the Lua method name */
+  const char *method;  /* GET, POST, PUT, PATCH, DELETE */
+  const char *host;    /* base URL used instead of the default one, or NULL */
+  const char *path;    /* template relative to the base URL: /base-projects/{id} */
+  const char *area;    /* group in the docs: "Base projects", ... */
+  const char *summary; /* one line */
+  int paginated;       /* answers with data/links/meta */
+  const acr_param *params; /* terminated by an entry with name == NULL */
+} acr_endpoint;
+
+extern const acr_endpoint acr_endpoints[];
+extern const size_t acr_endpoint_count;
+
+/* The endpoint of that name, or NULL. */
+const acr_endpoint *acr_endpoint_find(const char *name);
+
+/* "path", "query", "body" */
+const char *acr_location_name(acr_location in);
+
+#endif

@@ -1,0 +1,2 @@
+/* placeholder, being written */
+typedef int acr_placeholder_json;
