@@ -1,11 +1,114 @@
-/* placeholder: being written */
+/*
+ * luaopen_acrcloud: the module table, one method per endpoint on the client,
+ * and `acrcloud.operations`, all derived from the endpoint table.
+ */
 #include <lauxlib.h>
+
 #include "acrcloud.h"
-int luaopen_acrcloud(lua_State *L) { lua_newtable(L); return 1; }
+#include "client.h"
+#include "endpoints.h"
+#include "errors.h"
+#include "http.h"
+#include "json.h"
+#include "params.h"
+
+static int call_endpoint(lua_State *L) {
+  return acr_client_call(L, lua_touserdata(L, lua_upvalueindex(1)));
+}
+
+/* acrcloud.array(t): marks t as a JSON array (so that {} goes out as []). */
+static int array(lua_State *L) {
+  if (lua_isnoneornil(L, 1)) {
+    lua_settop(L, 0);
+    lua_newtable(L);
+  }
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
+  acr_json_mark_array(L, 1);
+  return 1;
+}
+
+static void set_string(lua_State *L, const char *k, const char *v) {
+  lua_pushstring(L, v);
+  lua_setfield(L, -2, k);
+}
+
+/* Pushes the operations array: {name=, method=, path=, host=, area=,
+ * summary=, paginated=, params={{name=, location=, type=, required=,
+ * default=, doc=}, ...}} */
+static void push_operations(lua_State *L) {
+  char types[96];
+  lua_createtable(L, (int)acr_endpoint_count, 0);
+  for (size_t i = 0; i < acr_endpoint_count; i++) {
+    const acr_endpoint *ep = &acr_endpoints[i];
+    lua_createtable(L, 0, 8);
+    set_string(L, "name", ep->name);
+    set_string(L, "method", ep->method);
+    set_string(L, "path", ep->path);
+    if (ep->host) set_string(L, "host", ep->host);
+    set_string(L, "area", ep->area);
+    set_string(L, "summary", ep->summary);
+    lua_pushboolean(L, ep->paginated);
+    lua_setfield(L, -2, "paginated");
+    lua_newtable(L);
+    int n = 0;
+    for (const acr_param *p = ep->params; p->name; p++) {
+      lua_createtable(L, 0, 6);
+      set_string(L, "name", p->name);
+      set_string(L, "location", acr_location_name(p->in));
+      acr_type_names(p->types, types, sizeof types);
+      /* "integer or string" -> "integer|string" */
+      luaL_gsub(L, types, ", ", "|");
+      lua_pushstring(L, luaL_gsub(L, lua_tostring(L, -1), " or ", "|"));
+      lua_setfield(L, -4, "type");
+      lua_pop(L, 2);
+      lua_pushboolean(L, p->required);
+      lua_setfield(L, -2, "required");
+      if (p->fallback) set_string(L, "default", p->fallback);
+      set_string(L, "doc", p->doc);
+      lua_rawseti(L, -2, ++n);
+    }
+    lua_setfield(L, -2, "params");
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+}
+
+int luaopen_acrcloud(lua_State *L) {
+  if (acr_http_global_init() != 0)
+    return luaL_error(L, "acrcloud: curl_global_init failed");
+  acr_json_open(L);
+  acr_errors_open(L);
+
+  /* the client's methods: close/request/each and one per endpoint */
+  lua_newtable(L);
+  for (size_t i = 0; i < acr_endpoint_count; i++) {
+    lua_pushlightuserdata(L, (void *)&acr_endpoints[i]);
+    lua_pushcclosure(L, call_endpoint, 1);
+    lua_setfield(L, -2, acr_endpoints[i].name);
+  }
+  acr_client_open(L);
+  lua_pop(L, 1);
+
+  static const luaL_Reg functions[] = {
+      {"new", acr_client_new}, {"array", array}, {NULL, NULL}};
+  luaL_newlib(L, functions);
+  set_string(L, "version", ACRLUA_VERSION);
+  set_string(L, "curl_version", acr_http_version());
+  set_string(L, "default_base_url", ACR_DEFAULT_BASE_URL);
+  acr_json_push_null(L);
+  lua_setfield(L, -2, "null");
+  push_operations(L);
+  lua_setfield(L, -2, "operations");
+  return 1;
+}
+
 void acrcloud_preload(lua_State *L) {
   luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
-  lua_pushcfunction(L, luaopen_acrcloud); lua_setfield(L, -2, "acrcloud");
-  lua_pushcfunction(L, luaopen_acrcloud_httpd); lua_setfield(L, -2, "acrcloud.httpd");
-  lua_pushcfunction(L, luaopen_acrcloud_tz); lua_setfield(L, -2, "acrcloud.tz");
+  lua_pushcfunction(L, luaopen_acrcloud);
+  lua_setfield(L, -2, "acrcloud");
+  lua_pushcfunction(L, luaopen_acrcloud_httpd);
+  lua_setfield(L, -2, "acrcloud.httpd");
+  lua_pushcfunction(L, luaopen_acrcloud_tz);
+  lua_setfield(L, -2, "acrcloud.tz");
   lua_pop(L, 1);
 }

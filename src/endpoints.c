@@ -14,10 +14,14 @@
  * required, doc). REQ/OPT say whether the caller must give it. */
 #define REQ 1
 #define OPT 0
-#define P_PATH(n, t, d) {n, ACR_IN_PATH, t, REQ, NULL, d}
-#define P_QUERY(n, t, r, d) {n, ACR_IN_QUERY, t, r, NULL, d}
-#define P_BODY(n, t, r, d) {n, ACR_IN_BODY, t, r, NULL, d}
-#define P_END {NULL, ACR_IN_PATH, 0, 0, NULL, NULL}
+#define P_PATH(n, t, d)                                                        \
+  { n, ACR_IN_PATH, t, REQ, NULL, d }
+#define P_QUERY(n, t, r, d)                                                    \
+  { n, ACR_IN_QUERY, t, r, NULL, d }
+#define P_BODY(n, t, r, d)                                                     \
+  { n, ACR_IN_BODY, t, r, NULL, d }
+#define P_END                                                                  \
+  { NULL, ACR_IN_PATH, 0, 0, NULL, NULL }
 #define PARAMS(...) ((const acr_param[]){__VA_ARGS__, P_END})
 #define NO_PARAMS ((const acr_param[]){P_END})
 
@@ -62,8 +66,9 @@ const acr_endpoint acr_endpoints[] = {
             P_BODY("audio_type", STR, OPT, "linein or recorded"),
             P_BODY("external_ids", ARR | STR, OPT,
                    "spotify, deezer, youtube, isrc, upc, musicbrainz"))},
-    {"delete_base_project", "DELETE", NULL, "/base-projects/{id}", base_projects,
-     "Delete a project", 0, PARAMS(P_PATH("id", ID, "The project id"))},
+    {"delete_base_project", "DELETE", NULL, "/base-projects/{id}",
+     base_projects, "Delete a project", 0,
+     PARAMS(P_PATH("id", ID, "The project id"))},
     {"get_base_project_buckets_status", "GET",
      "https://us-api-v2.acrcloud.com/api", "/base-projects/{id}/buckets-status",
      base_projects, "Get the status of the project's buckets", 0,
@@ -123,7 +128,8 @@ const acr_endpoint acr_endpoints[] = {
                    "end_timestamp, user_defined}"))},
 };
 
-const size_t acr_endpoint_count = sizeof acr_endpoints / sizeof acr_endpoints[0];
+const size_t acr_endpoint_count =
+    sizeof acr_endpoints / sizeof acr_endpoints[0];
 
 const acr_endpoint *acr_endpoint_find(const char *name) {
   for (size_t i = 0; i < acr_endpoint_count; i++)

@@ -1,2 +1,150 @@
-/* placeholder, being written */
-typedef int acr_placeholder_http;
+#include "http.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+struct acr_http {
+  CURL *easy;
+};
+
+int acr_buf_append(acr_buf *b, const void *data, size_t len) {
+  if (len > (size_t)-1 / 2 - b->len) return -1;
+  if (b->len + len + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + len + 1)
+      cap *= 2;
+    char *p = realloc(b->data, cap);
+    if (!p) return -1;
+    b->data = p;
+    b->cap = cap;
+  }
+  if (len) memcpy(b->data + b->len, data, len);
+  b->len += len;
+  b->data[b->len] = '\0';
+  return 0;
+}
+
+void acr_buf_free(acr_buf *b) {
+  free(b->data);
+  b->data = NULL;
+  b->len = b->cap = 0;
+}
+
+int acr_http_global_init(void) {
+  static int done; /* curl_global_init is thread-safe since 7.84 */
+  if (done) return 0;
+  if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) return -1;
+  done = 1;
+  return 0;
+}
+
+const char *acr_http_version(void) {
+  return curl_version();
+}
+
+acr_http *acr_http_new(void) {
+  acr_http *h = calloc(1, sizeof *h);
+  if (!h) return NULL;
+  h->easy = curl_easy_init();
+  if (!h->easy) {
+    free(h);
+    return NULL;
+  }
+  return h;
+}
+
+void acr_http_free(acr_http *h) {
+  if (!h) return;
+  curl_easy_cleanup(h->easy);
+  free(h);
+}
+
+void acr_http_response_free(acr_http_response *res) {
+  acr_buf_free(&res->headers);
+  acr_buf_free(&res->body);
+}
+
+/* libcurl callbacks: they only fill C buffers. */
+
+static size_t on_body(char *data, size_t size, size_t n, void *ud) {
+  acr_buf *b = ud;
+  return acr_buf_append(b, data, size * n) == 0 ? size * n : 0;
+}
+
+static size_t on_header(char *data, size_t size, size_t n, void *ud) {
+  acr_buf *b = ud;
+  /* A status line starts the headers of a new response (after a 100
+   * Continue, say): keep only the last response's block. */
+  if (size * n >= 5 && memcmp(data, "HTTP/", 5) == 0) b->len = 0;
+  return acr_buf_append(b, data, size * n) == 0 ? size * n : 0;
+}
+
+static acr_http_result fail(acr_http_response *res, acr_http_result r,
+                            const char *msg) {
+  snprintf(res->error, sizeof res->error, "%s", msg);
+  return r;
+}
+
+acr_http_result acr_http_perform(acr_http *h, const acr_http_request *req,
+                                 acr_http_response *res) {
+  CURL *c = h->easy;
+  struct curl_slist *headers = NULL;
+  char errbuf[CURL_ERROR_SIZE] = "";
+
+  memset(res, 0, sizeof *res);
+  /* Reset options from the previous request; live connections stay. */
+  curl_easy_reset(c);
+  for (size_t i = 0; i < req->header_count; i++) {
+    struct curl_slist *l = curl_slist_append(headers, req->headers[i]);
+    if (!l) {
+      curl_slist_free_all(headers);
+      return fail(res, ACR_HTTP_NOMEM, "out of memory");
+    }
+    headers = l;
+  }
+  curl_easy_setopt(c, CURLOPT_URL, req->url);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
+  if (strcmp(req->method, "HEAD") == 0) curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+  if (req->body) {
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+  }
+  curl_easy_setopt(c, CURLOPT_USERAGENT, req->user_agent);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, req->timeout_ms);
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms);
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+  /* Redirects would carry the Authorization header to another host. */
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+  /* Path parameters are encoded by the caller; keep "/./" as sent. */
+  curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &res->body);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &res->headers);
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+
+  CURLcode rc = curl_easy_perform(c);
+  curl_slist_free_all(headers);
+  /* The header list held the token: drop curl's pointers to it too. */
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
+
+  if (rc != CURLE_OK) {
+    const char *msg = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+    if (rc == CURLE_OPERATION_TIMEDOUT) return fail(res, ACR_HTTP_TIMEOUT, msg);
+    /* A write error can only come from a buffer that could not grow. */
+    if (rc == CURLE_OUT_OF_MEMORY || rc == CURLE_WRITE_ERROR)
+      return fail(res, ACR_HTTP_NOMEM, "out of memory");
+    return fail(res, ACR_HTTP_NETWORK, msg);
+  }
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &res->status);
+  return ACR_HTTP_OK;
+}

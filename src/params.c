@@ -1,2 +1,267 @@
-/* placeholder, being written */
-typedef int acr_placeholder_params;
+#include "params.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "json.h"
+
+static const struct {
+  unsigned bit;
+  const char *name;
+} type_names[] = {{ACR_T_INTEGER, "integer"}, {ACR_T_NUMBER, "number"},
+                  {ACR_T_STRING, "string"},   {ACR_T_BOOLEAN, "boolean"},
+                  {ACR_T_ARRAY, "array"},     {ACR_T_OBJECT, "object"}};
+
+const char *acr_type_names(unsigned types, char *buf, size_t size) {
+  size_t n = sizeof type_names / sizeof type_names[0], used = 0;
+  int total = 0, seen = 0;
+  for (size_t i = 0; i < n; i++)
+    total += (types & type_names[i].bit) != 0;
+  buf[0] = '\0';
+  for (size_t i = 0; i < n; i++) {
+    if (!(types & type_names[i].bit)) continue;
+    const char *sep = seen == 0 ? "" : seen == total - 1 ? " or " : ", ";
+    used += (size_t)snprintf(buf + used, used < size ? size - used : 0, "%s%s",
+                             sep, type_names[i].name);
+    seen++;
+  }
+  return buf;
+}
+
+void acr_push_encoded(lua_State *L, const char *s, size_t len) {
+  static const char hex[] = "0123456789ABCDEF";
+  luaL_Buffer buf, *b = &buf;
+  luaL_buffinit(L, b);
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+        (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+        c == '~') {
+      luaL_addchar(b, (char)c);
+    } else {
+      luaL_addchar(b, '%');
+      luaL_addchar(b, hex[c >> 4]);
+      luaL_addchar(b, hex[c & 15]);
+    }
+  }
+  luaL_pushresult(b);
+}
+
+/* A sequence 1..n (or empty), as JSON arrays are. */
+static int is_sequence(lua_State *L, int idx) {
+  lua_Integer n = 0;
+  idx = lua_absindex(L, idx);
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    lua_pop(L, 1);
+    if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1) {
+      lua_pop(L, 1);
+      return 0;
+    }
+    n++;
+  }
+  return (lua_Integer)lua_rawlen(L, idx) == n;
+}
+
+static int has_only_string_keys(lua_State *L, int idx) {
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    lua_pop(L, 1);
+    if (lua_type(L, -1) != LUA_TSTRING) {
+      lua_pop(L, 1);
+      return 0;
+    }
+  }
+  return 1;
+}
+
+static int is_integral(lua_State *L, int idx) {
+  lua_Integer n;
+  return lua_isinteger(L, idx) ||
+         (lua_type(L, idx) == LUA_TNUMBER &&
+          lua_numbertointeger(lua_tonumber(L, idx), &n) &&
+          (lua_Number)n == lua_tonumber(L, idx));
+}
+
+/* Whether the value at idx is one of the types. */
+static int type_ok(lua_State *L, int idx, unsigned types) {
+  idx = lua_absindex(L, idx);
+  switch (lua_type(L, idx)) {
+  case LUA_TSTRING: return (types & ACR_T_STRING) != 0;
+  case LUA_TBOOLEAN: return (types & ACR_T_BOOLEAN) != 0;
+  case LUA_TNUMBER:
+    return (types & ACR_T_NUMBER) ||
+           ((types & ACR_T_INTEGER) && is_integral(L, idx));
+  case LUA_TTABLE:
+    return ((types & ACR_T_ARRAY) && is_sequence(L, idx)) ||
+           ((types & ACR_T_OBJECT) && has_only_string_keys(L, idx));
+  default: return 0;
+  }
+}
+
+static const acr_param *find_param(const acr_endpoint *ep, const char *name) {
+  for (const acr_param *p = ep->params; p->name; p++)
+    if (strcmp(p->name, name) == 0) return p;
+  return NULL;
+}
+
+/* Pushes the text of a path or query value (a string, a number, a boolean). */
+static const char *value_text(lua_State *L, int idx, size_t *len) {
+  if (lua_type(L, idx) == LUA_TNUMBER && is_integral(L, idx)) {
+    lua_Integer n;
+    lua_numbertointeger(lua_tonumber(L, idx), &n);
+    if (lua_isinteger(L, idx)) n = lua_tointeger(L, idx);
+    lua_pushfstring(L, "%I", (LUAI_UACINT)n);
+  } else if (lua_type(L, idx) == LUA_TBOOLEAN) {
+    lua_pushstring(L, lua_toboolean(L, idx) ? "1" : "0");
+  } else {
+    lua_pushvalue(L, idx);
+    lua_tostring(L, -1);
+  }
+  return lua_tolstring(L, -1, len);
+}
+
+static void check_params(lua_State *L, const acr_endpoint *ep, int idx) {
+  char tn[96];
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    lua_pop(L, 1);
+    if (lua_type(L, -1) != LUA_TSTRING)
+      luaL_error(L, "%s: parameter names must be strings, got %s", ep->name,
+                 luaL_typename(L, -1));
+    const char *name = lua_tostring(L, -1);
+    const acr_param *p = find_param(ep, name);
+    if (!p) luaL_error(L, "%s: unknown parameter '%s'", ep->name, name);
+    lua_pushvalue(L, -1);
+    lua_gettable(L, idx);
+    if (!type_ok(L, -1, p->types))
+      luaL_error(L, "%s: parameter '%s' must be %s, got %s", ep->name, name,
+                 acr_type_names(p->types, tn, sizeof tn),
+                 lua_type(L, -1) == LUA_TNUMBER && (p->types & ACR_T_INTEGER)
+                     ? "a number with a fraction"
+                 : lua_type(L, -1) == LUA_TTABLE ? "a table of another shape"
+                                                 : luaL_typename(L, -1));
+    if (p->in == ACR_IN_PATH && lua_type(L, -1) == LUA_TSTRING &&
+        lua_rawlen(L, -1) == 0)
+      luaL_error(L, "%s: parameter '%s' must not be empty", ep->name, name);
+    lua_pop(L, 1);
+  }
+  for (const acr_param *p = ep->params; p->name; p++) {
+    if (!p->required || p->fallback) continue;
+    int type = lua_getfield(L, idx, p->name);
+    lua_pop(L, 1);
+    if (type == LUA_TNIL)
+      luaL_error(L, "%s: missing required parameter '%s' (%s)", ep->name,
+                 p->name, acr_location_name(p->in));
+  }
+}
+
+/* Pushes the path with its parameters filled in; returns 1 (one string). */
+static int push_path(lua_State *L, const acr_endpoint *ep, int idx) {
+  const char *s = ep->path;
+  int pieces = 0;
+  while (*s) {
+    const char *open = strchr(s, '{');
+    if (!open) {
+      lua_pushstring(L, s);
+      pieces++;
+      break;
+    }
+    lua_pushlstring(L, s, (size_t)(open - s));
+    const char *close = strchr(open, '}');
+    lua_pushlstring(L, open + 1, (size_t)(close - open - 1));
+    lua_gettable(L, idx);
+    size_t len;
+    const char *text = value_text(L, -1, &len);
+    /* "." and ".." would be read as dot-segments: encode the dots too. */
+    if (strcmp(text, ".") == 0)
+      lua_pushliteral(L, "%2E");
+    else if (strcmp(text, "..") == 0)
+      lua_pushliteral(L, "%2E%2E");
+    else
+      acr_push_encoded(L, text, len);
+    lua_replace(L, -3);
+    lua_pop(L, 1);
+    pieces += 2;
+    s = close + 1;
+  }
+  lua_concat(L, pieces);
+  return 1;
+}
+
+/* Pushes "?a=1&b=2", or "" when no query parameter is set. */
+static void push_query(lua_State *L, const acr_endpoint *ep, int idx) {
+  int pieces = 0;
+  for (const acr_param *p = ep->params; p->name; p++) {
+    if (p->in != ACR_IN_QUERY) continue;
+    size_t len;
+    if (lua_getfield(L, idx, p->name) == LUA_TNIL) {
+      lua_pop(L, 1);
+      if (!p->fallback) continue;
+      lua_pushstring(L, p->fallback);
+    }
+    const char *text = value_text(L, -1, &len);
+    lua_pushstring(L, pieces == 0 ? "?" : "&");
+    acr_push_encoded(L, p->name, strlen(p->name));
+    lua_pushliteral(L, "=");
+    acr_push_encoded(L, text, len);
+    lua_concat(L, 4);
+    lua_replace(L, -3);
+    lua_pop(L, 1);
+    pieces++;
+  }
+  lua_concat(L, pieces); /* 0 pieces pushes "" */
+}
+
+/* Pushes the JSON body, or nil when the endpoint takes none. */
+static void push_body(lua_State *L, const acr_endpoint *ep, int idx) {
+  int has_body = 0;
+  lua_newtable(L);
+  for (const acr_param *p = ep->params; p->name; p++) {
+    if (p->in != ACR_IN_BODY) continue;
+    has_body = 1;
+    if (lua_getfield(L, idx, p->name) == LUA_TNIL) {
+      lua_pop(L, 1);
+      continue;
+    }
+    if (lua_istable(L, -1) && (p->types & ACR_T_ARRAY) && is_sequence(L, -1)) {
+      /* A list field: copy it and mark the copy, so that {} goes out as []
+       * and the caller's table is left as it was. */
+      lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+      lua_createtable(L, (int)n, 0);
+      for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, -2, i);
+        lua_rawseti(L, -2, i);
+      }
+      acr_json_mark_array(L, -1);
+      lua_remove(L, -2);
+    }
+    lua_setfield(L, -2, p->name);
+  }
+  if (!has_body) {
+    lua_pop(L, 1);
+    lua_pushnil(L);
+    return;
+  }
+  acr_json_encode(L, -1);
+  lua_remove(L, -2);
+}
+
+void acr_build_request(lua_State *L, const acr_endpoint *ep, int params_idx,
+                       const char *base) {
+  if (lua_isnoneornil(L, params_idx)) {
+    lua_newtable(L);
+    params_idx = lua_gettop(L);
+  } else {
+    params_idx = lua_absindex(L, params_idx);
+    if (!lua_istable(L, params_idx))
+      luaL_error(L, "%s: params must be a table, got %s", ep->name,
+                 luaL_typename(L, params_idx));
+  }
+  check_params(L, ep, params_idx);
+  lua_pushstring(L, base);
+  push_path(L, ep, params_idx);
+  push_query(L, ep, params_idx);
+  lua_concat(L, 3);
+  push_body(L, ep, params_idx);
+}

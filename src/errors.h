@@ -1,0 +1,23 @@
+/*
+ * Run-time failures are returned as `nil, err`, where err is a table with
+ * the metatable "acrcloud.error": kind ("network", "timeout", "http",
+ * "decode"), status (HTTP only), message, errors (the server's field
+ * errors), body (what the server sent, decoded where it was JSON), method
+ * and url. tostring(err) gives one line. Nothing in it holds the token.
+ */
+#ifndef ACRCLOUD_ERRORS_H
+#define ACRCLOUD_ERRORS_H
+
+#include <lua.h>
+
+void acr_errors_open(lua_State *L);
+
+/* Pushes nil and a new error object; returns 2 (for `return`). The fields
+ * status, errors and body can be added by the caller to the object at -1. */
+int acr_push_error(lua_State *L, const char *kind, const char *message,
+                   const char *method, const char *url);
+
+/* Pushes url with any user:password@ replaced by ***@. */
+void acr_push_redacted_url(lua_State *L, const char *url);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * The transport: plain C over libcurl, no Lua inside. One acr_http holds one
+ * easy handle, so connections are reused across the requests a client makes.
+ * A request and its response are separate structs so that a driver of several
+ * requests at once (curl's multi interface) can be added beside
+ * acr_http_perform without changing its callers.
+ */
+#ifndef ACRCLOUD_HTTP_H
+#define ACRCLOUD_HTTP_H
+
+#include <stddef.h>
+
+typedef struct acr_buf {
+  char *data; /* NUL-terminated when not NULL */
+  size_t len, cap;
+} acr_buf;
+
+int acr_buf_append(acr_buf *b, const void *data, size_t len); /* 0, or -1 */
+void acr_buf_free(acr_buf *b);
+
+typedef enum {
+  ACR_HTTP_OK,      /* a response arrived (any status) */
+  ACR_HTTP_TIMEOUT, /* the connect or total timeout ran out */
+  ACR_HTTP_NETWORK, /* DNS, connect, TLS, reset, ... */
+  ACR_HTTP_NOMEM
+} acr_http_result;
+
+typedef struct acr_http_request {
+  const char *method;
+  const char *url;
+  const char *const *headers; /* "Name: value" lines */
+  size_t header_count;
+  const char *body; /* NULL: no body */
+  size_t body_len;
+  long timeout_ms, connect_timeout_ms;
+  const char *user_agent;
+} acr_http_request;
+
+typedef struct acr_http_response {
+  long status;
+  acr_buf headers; /* the raw header block of the final response */
+  acr_buf body;
+  char error[256]; /* set when the result is not ACR_HTTP_OK */
+} acr_http_response;
+
+typedef struct acr_http acr_http;
+
+/* curl_global_init, once per process. Returns 0 or -1. */
+int acr_http_global_init(void);
+acr_http *acr_http_new(void);
+void acr_http_free(acr_http *h);
+acr_http_result acr_http_perform(acr_http *h, const acr_http_request *req,
+                                 acr_http_response *res);
+void acr_http_response_free(acr_http_response *res);
+/* "libcurl/7.88.1 OpenSSL/3.0.19 ..." */
+const char *acr_http_version(void);
+
+#endif

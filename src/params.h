@@ -1,0 +1,25 @@
+/*
+ * From an endpoint and one params table to a request: checks the params
+ * (unknown keys, missing required ones, types) and builds the URL and the
+ * JSON body. Misuse raises an error that names the operation and the key.
+ */
+#ifndef ACRCLOUD_PARAMS_H
+#define ACRCLOUD_PARAMS_H
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "endpoints.h"
+
+/* Checks the table at params_idx (or none) against ep and pushes two values:
+ * the URL (base .. path .. query) and the body (a JSON string, or nil). */
+void acr_build_request(lua_State *L, const acr_endpoint *ep, int params_idx,
+                       const char *base);
+
+/* Pushes s percent-encoded (everything but A-Z a-z 0-9 - . _ ~). */
+void acr_push_encoded(lua_State *L, const char *s, size_t len);
+
+/* The type names of a type set: "integer or string". */
+const char *acr_type_names(unsigned types, char *buf, size_t size);
+
+#endif
