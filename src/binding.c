@@ -28,6 +28,24 @@ static int array(lua_State *L) {
   return 1;
 }
 
+/* acrcloud.encode(value): JSON text, with the module's rules for integers,
+ * arrays and null. Raises on values JSON cannot hold. */
+static int encode(lua_State *L) {
+  luaL_checkany(L, 1);
+  acr_json_encode(L, 1);
+  return 1;
+}
+
+/* acrcloud.decode(text): the value, or nil and a message. */
+static int decode(lua_State *L) {
+  size_t len;
+  const char *text = luaL_checklstring(L, 1, &len);
+  if (acr_json_decode(L, text, len)) return 1;
+  lua_pushnil(L);
+  lua_insert(L, -2);
+  return 2;
+}
+
 static void set_string(lua_State *L, const char *k, const char *v) {
   lua_pushstring(L, v);
   lua_setfield(L, -2, k);
@@ -89,8 +107,11 @@ int luaopen_acrcloud(lua_State *L) {
   acr_client_open(L);
   lua_pop(L, 1);
 
-  static const luaL_Reg functions[] = {
-      {"new", acr_client_new}, {"array", array}, {NULL, NULL}};
+  static const luaL_Reg functions[] = {{"new", acr_client_new},
+                                       {"array", array},
+                                       {"encode", encode},
+                                       {"decode", decode},
+                                       {NULL, NULL}};
   luaL_newlib(L, functions);
   set_string(L, "version", ACRLUA_VERSION);
   set_string(L, "curl_version", acr_http_version());

@@ -232,9 +232,15 @@ static void fill_http_error(lua_State *L, int body_idx) {
 static int push_result(lua_State *L, const char *method, const char *url,
                        acr_http_result rc, acr_http_response *res) {
   if (rc == ACR_HTTP_NOMEM) return luaL_error(L, "acrcloud: out of memory");
-  if (rc != ACR_HTTP_OK)
-    return acr_push_error(L, rc == ACR_HTTP_TIMEOUT ? "timeout" : "network",
-                          res->error, method, url);
+  if (rc != ACR_HTTP_OK) {
+    acr_push_error(L, rc == ACR_HTTP_TIMEOUT ? "timeout" : "network",
+                   res->error, method, url);
+    /* false: the request never left (DNS, connect), so it is safe to send
+     * again; true: the server may have acted on it. */
+    lua_pushboolean(L, res->sent);
+    lua_setfield(L, -2, "sent");
+    return 2;
+  }
 
   int ok = res->status >= 200 && res->status < 300;
   /* the body: decoded JSON, true when empty, the text when undecodable */
@@ -328,12 +334,37 @@ static int perform(lua_State *L, acr_client *c, const char *method, int url_idx,
   return n;
 }
 
+/* An endpoint's own host applies only while the default base URL does. */
+static const char *base_for(const acr_client *c, const acr_endpoint *ep) {
+  return c->default_base && ep->host ? ep->host : c->base_url;
+}
+
 int acr_client_call(lua_State *L, const acr_endpoint *ep) {
   acr_client *c = acr_client_check(L, 1);
-  const char *base = c->default_base && ep->host ? ep->host : c->base_url;
+  const char *base = base_for(c, ep);
   lua_settop(L, 2);
   acr_build_request(L, ep, 2, base); /* url at 3, body at 4 */
   return perform(L, c, ep->method, 3, "application/json");
+}
+
+/* client:prepare(name, params): the request an operation would send,
+ * {method =, url =, body =}, checked but not sent. */
+static int client_prepare(lua_State *L) {
+  acr_client *c = acr_client_check(L, 1);
+  const char *name = luaL_checkstring(L, 2);
+  const acr_endpoint *ep = acr_endpoint_find(name);
+  if (!ep) return luaL_error(L, "prepare: unknown operation '%s'", name);
+  const char *base = base_for(c, ep);
+  lua_settop(L, 3);
+  acr_build_request(L, ep, 3, base); /* url at 4, body at 5 */
+  lua_createtable(L, 0, 3);
+  lua_pushstring(L, ep->method);
+  lua_setfield(L, -2, "method");
+  lua_pushvalue(L, 4);
+  lua_setfield(L, -2, "url");
+  lua_pushvalue(L, 5);
+  lua_setfield(L, -2, "body");
+  return 1;
 }
 
 /* client:request(method, path, {query =, body =, content_type =}) */
@@ -520,6 +551,7 @@ void acr_client_open(lua_State *L) {
   static const luaL_Reg methods[] = {{"close", client_close},
                                      {"request", client_request},
                                      {"each", client_each},
+                                     {"prepare", client_prepare},
                                      {NULL, NULL}};
   static const luaL_Reg metamethods[] = {{"__close", client_close},
                                          {"__gc", client_close},

@@ -18,7 +18,8 @@ typedef enum {
 /* Accepted Lua types, as a bit set. */
 enum {
   ACR_T_STRING = 1u << 0,
-  ACR_T_INTEGER = 1u << 1, /* a Lua integer, or a float with an integral value */
+  ACR_T_INTEGER =
+      1u << 1, /* a Lua integer, or a float with an integral value */
   ACR_T_NUMBER = 1u << 2,
   ACR_T_BOOLEAN = 1u << 3,
   ACR_T_ARRAY = 1u << 4,  /* a sequence; an empty one is sent as [] */
@@ -36,13 +37,13 @@ typedef struct acr_param {
 } acr_param;
 
 typedef struct acr_endpoint {
-  const char *name;    /* verb_noun, the Lua method name */
-  const char *method;  /* GET, POST, PUT, PATCH, DELETE */
-  const char *host;    /* base URL used instead of the default one, or NULL */
-  const char *path;    /* template relative to the base URL: /base-projects/{id} */
-  const char *area;    /* group in the docs: "Base projects", ... */
-  const char *summary; /* one line */
-  int paginated;       /* answers with data/links/meta */
+  const char *name;   /* verb_noun, the Lua method name */
+  const char *method; /* GET, POST, PUT, PATCH, DELETE */
+  const char *host;   /* base URL used instead of the default one, or NULL */
+  const char *path; /* template relative to the base URL: /base-projects/{id} */
+  const char *area; /* group in the docs: "Base projects", ... */
+  const char *summary;     /* one line */
+  int paginated;           /* answers with data/links/meta */
   const acr_param *params; /* terminated by an entry with name == NULL */
 } acr_endpoint;
 

@@ -124,6 +124,11 @@ acr_http_result acr_http_perform(acr_http *h, const acr_http_request *req,
   /* Path parameters are encoded by the caller; keep "/./" as sent. */
   curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  /* libcurl sends a request again, unasked, when a reused connection closes
+   * before any answer: the server may have acted on the first one. Requests
+   * that must not run twice get a connection of their own. */
+  if (strcmp(req->method, "POST") == 0 || strcmp(req->method, "PATCH") == 0)
+    curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
   curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &res->body);
@@ -132,6 +137,9 @@ acr_http_result acr_http_perform(acr_http *h, const acr_http_request *req,
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 
   CURLcode rc = curl_easy_perform(c);
+  long request_size = 0;
+  curl_easy_getinfo(c, CURLINFO_REQUEST_SIZE, &request_size);
+  res->sent = request_size > 0;
   curl_slist_free_all(headers);
   /* The header list held the token: drop curl's pointers to it too. */
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);

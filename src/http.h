@@ -40,6 +40,7 @@ typedef struct acr_http_response {
   long status;
   acr_buf headers; /* the raw header block of the final response */
   acr_buf body;
+  int sent;        /* whether any of the request left the machine */
   char error[256]; /* set when the result is not ACR_HTTP_OK */
 } acr_http_response;
 

@@ -30,8 +30,11 @@ static void call_config(lua_State *L, const char *fn, int n) {
 }
 
 void acr_json_open(lua_State *L) {
+  /* cjson.safe returns nil, message where cjson raises: no pcall is needed,
+   * so an interrupt or a memory error raised meanwhile is never mistaken
+   * for bad JSON. */
   lua_getglobal(L, "require");
-  lua_pushliteral(L, "cjson");
+  lua_pushliteral(L, "cjson.safe");
   lua_call(L, 1, 1);
   /* A private instance: settings a program makes on cjson don't reach us. */
   lua_getfield(L, -1, "new");
@@ -119,14 +122,6 @@ static void prepare(lua_State *L, int idx, int depth) {
   }
 }
 
-static int encode_protected(lua_State *L) {
-  prepare(L, 1, 0);
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &key_encode);
-  lua_insert(L, -2);
-  lua_call(L, 1, 1);
-  return 1;
-}
-
 /* Replaces every "\u0001acrlua:TEXT\u0001" token by TEXT. */
 static void unwrap_raw(lua_State *L, const char *s, size_t len) {
   luaL_Buffer b;
@@ -151,10 +146,12 @@ static void unwrap_raw(lua_State *L, const char *s, size_t len) {
 
 void acr_json_encode(lua_State *L, int idx) {
   idx = lua_absindex(L, idx);
-  lua_pushcfunction(L, encode_protected);
-  lua_pushvalue(L, idx);
-  if (lua_pcall(L, 1, 1, 0) != LUA_OK)
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &key_encode);
+  prepare(L, idx, 0);
+  lua_call(L, 1, 2);
+  if (lua_isnil(L, -2))
     luaL_error(L, "cannot encode as JSON: %s", lua_tostring(L, -1));
+  lua_pop(L, 1);
   size_t len;
   const char *s = lua_tolstring(L, -1, &len);
   unwrap_raw(L, s, len);
@@ -262,31 +259,21 @@ static void fix_decoded(lua_State *L, int depth) {
   }
 }
 
-static int decode_protected(lua_State *L) {
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &key_decode);
-  lua_pushvalue(L, 1);
-  lua_call(L, 1, 1);
-  fix_decoded(L, 0);
-  return 1;
-}
-
 int acr_json_decode(lua_State *L, const char *text, size_t len) {
   acr_buf rewritten = {0};
   if (rewrite_for_decode(text, len, &rewritten)) {
     text = rewritten.data;
     len = rewritten.len;
   }
-  lua_pushcfunction(L, decode_protected);
-  if (text)
-    lua_pushlstring(L, text, len);
-  else
-    lua_pushliteral(L, "");
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &key_decode);
+  lua_pushlstring(L, text ? text : "", text ? len : 0);
   acr_buf_free(&rewritten);
-  if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
-    const char *msg = lua_tostring(L, -1);
-    lua_pushstring(L, msg ? msg : "invalid JSON");
-    lua_remove(L, -2);
+  lua_call(L, 1, 2);
+  if (lua_isnil(L, -2)) {
+    lua_remove(L, -2); /* the message stays */
     return 0;
   }
+  lua_pop(L, 1);
+  fix_decoded(L, 0);
   return 1;
 }
