@@ -1,0 +1,164 @@
+-- Broadcast Database (BM-Database) projects: spec/bd-projects.txt.
+local common = require "acrcloud.emulator.common"
+local json = require "acrcloud.emulator.json"
+local validate = require "acrcloud.emulator.validate"
+
+local M = { handlers = {}, rules = {} }
+local H, R = M.handlers, M.rules
+
+M.bindings = {
+  { path = "/bm-bd-projects/{id}", param = "id", model = "BmBdProject",
+    find = function(ctx, id) return ctx.state:get("bd_projects", id) end },
+}
+
+local REGIONS = { "eu-west-1", "us-west-2", "ap-southeast-1" }
+
+local PROJECT = { "id", "name", "uid", "region", "bucket_ids", "updated_at", "created_at",
+  "access_key", "buckets", "config", "monitoring_num", "type", "status_check" }
+local BUCKET = { "id", "uid", "name", "type", "node", "state", "region", "metadata_template",
+  "labels", "net_type", "created_at", "updated_at", "num", "size", "access_permission" }
+local CONFIG = { "record", "ucf", "callback_result", "callback_state", "email_state",
+  "access_permission" }
+local CALLBACK_RESULT = { "enabled", "type_name", "diy_url", "diy_send_type",
+  "diy_send_noresult", "diy_result_type", "r3d_source", "r3d_url", "r3d_key1", "r3d_key2",
+  "r3d_result_type" }
+local CALLBACK_STATE = { "enabled", "url", "send_type" }
+
+local function bucket_view(b)
+  local labels = json.array()
+  for i, v in ipairs(b.labels) do labels[i] = v end
+  return json.object({
+    id = b.id, uid = b.uid, name = b.name, type = b.type, node = b.node, state = b.state,
+    region = b.region,
+    metadata_template = b.metadata_template == json.null and "" or b.metadata_template,
+    labels = labels, net_type = b.net_type, created_at = b.created_at,
+    updated_at = b.updated_at, num = b.num, size = b.size,
+    access_permission = b.access_permission,
+  }, BUCKET)
+end
+
+local function view(p, ctx)
+  local buckets, ids = json.array(), {}
+  for _, id in ipairs(p.buckets) do
+    local b = ctx.state:get("buckets", id)
+    if b then buckets[#buckets + 1] = bucket_view(b) end
+    ids[#ids + 1] = tostring(id)
+  end
+  local cr, cs = p.callback_result, p.callback_state
+  return json.object({
+    id = p.id, name = p.name, uid = 2, region = p.region, bucket_ids = table.concat(ids, ","),
+    updated_at = p.updated_at, created_at = p.created_at,
+    -- The API shows the access key masked.
+    access_key = "**********",
+    buckets = buckets,
+    config = json.object({
+      record = {}, ucf = {},
+      callback_result = json.object({
+        enabled = cr.enabled, type_name = "diy", diy_url = cr.diy_url,
+        diy_send_type = cr.diy_send_type, diy_send_noresult = cr.diy_send_noresult,
+        diy_result_type = cr.diy_result_type, r3d_source = "", r3d_url = "", r3d_key1 = "",
+        r3d_key2 = "", r3d_result_type = "0",
+      }, CALLBACK_RESULT),
+      callback_state = json.object({ enabled = cs.enabled, url = cs.url,
+        send_type = cs.send_type }, CALLBACK_STATE),
+      email_state = json.object({ email = "", type = 2 }, { "email", "type" }),
+      access_permission = json.object({ add_tv = 0, edit_url = 0, can_modify = 1 },
+        { "add_tv", "edit_url", "can_modify" }),
+    }, CONFIG),
+    monitoring_num = p.monitoring_num, type = "BM-Database", status_check = 2,
+  }, PROJECT)
+end
+
+local NAME = { validate.max_length(255) }
+local BUCKETS = { common.bucket_ids_rule }
+
+R.create_bd_project = {
+  region = { validate.one_of(REGIONS) },
+  name = NAME,
+  buckets = BUCKETS,
+}
+
+function H.create_bd_project(ctx)
+  local p, state = ctx.params, ctx.state
+  local now = common.sql_time(state:now())
+  local rec = state:insert("bd_projects", {
+    name = p.name, region = p.region, buckets = common.bucket_ids(p.buckets),
+    monitoring_num = 0, created_at = now, updated_at = now,
+    callback_result = { enabled = 0, diy_url = "", diy_send_type = 2, diy_send_noresult = 0,
+                        diy_result_type = -1 },
+    callback_state = { enabled = 0, url = "", send_type = 2 },
+  })
+  -- A new resource: 201, as the API's other creates answer.
+  return 201, { data = view(rec, ctx) }
+end
+
+R.update_bd_project = { name = NAME, buckets = BUCKETS }
+
+function H.update_bd_project(ctx)
+  local rec = ctx.bound.id
+  if ctx.params.name then rec.name = ctx.params.name end
+  if ctx.params.buckets then rec.buckets = common.bucket_ids(ctx.params.buckets) end
+  rec.updated_at = common.sql_time(ctx.state:now())
+  return 200, { data = view(rec, ctx) }
+end
+
+function H.delete_bd_project(ctx)
+  local rec = ctx.bound.id
+  ctx.state:remove("bd_projects", rec.id)
+  return 204
+end
+
+R.list_bd_projects = { region = { validate.one_of(REGIONS) } }
+
+function H.list_bd_projects(ctx)
+  local region = ctx.params.region
+  local records = ctx.state:list("bd_projects", function(p)
+    return not region or p.region == region
+  end)
+  return 200, common.paginate(ctx, records, view)
+end
+
+-- Callbacks: the answer is the project, its config showing the new
+-- settings. Fields left out keep their current values.
+R.set_bd_project_result_callback = {
+  type = { validate.one_of({ "diy" }) },
+  result_callback_url = { validate.url() },
+  result_callback_send_noresult = { validate.one_of({ 0, 1, true, false }) },
+  result_callback_send_type = { validate.one_of({ 1, 2 }) },
+  result_callback_result_type = { validate.one_of({ 0, 1 }) },
+}
+
+function H.set_bd_project_result_callback(ctx)
+  local rec = ctx.bound.id
+  local p, cr = ctx.params, rec.callback_result
+  cr.enabled = 1
+  cr.diy_url = p.result_callback_url
+  if p.result_callback_send_noresult ~= nil then
+    cr.diy_send_noresult = common.int(p.result_callback_send_noresult)
+  end
+  if p.result_callback_send_type ~= nil then
+    cr.diy_send_type = common.int(p.result_callback_send_type)
+  end
+  if p.result_callback_result_type ~= nil then
+    cr.diy_result_type = common.int(p.result_callback_result_type)
+  end
+  return 200, { data = view(rec, ctx) }
+end
+
+R.set_bd_project_state_notification = {
+  state_callback_url = { validate.url() },
+  state_callback_type = { validate.one_of({ 1, 2 }) },
+}
+
+function H.set_bd_project_state_notification(ctx)
+  local rec = ctx.bound.id
+  local cs = rec.callback_state
+  cs.enabled = 1
+  cs.url = ctx.params.state_callback_url
+  if ctx.params.state_callback_type ~= nil then
+    cs.send_type = common.int(ctx.params.state_callback_type)
+  end
+  return 200, { data = view(rec, ctx) }
+end
+
+return M

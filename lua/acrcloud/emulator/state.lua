@@ -1,0 +1,215 @@
+-- The emulator's in-memory state and the data it starts with.
+--
+-- Collections hold records by integer id and hand out new ids from their own
+-- sequence. Records keep the fields the spec shows; the views in the handler
+-- files turn them into response shapes.
+local null = require("acrcloud.emulator.json").null
+
+local M = {}
+
+local State = {}
+State.__index = State
+
+-- Buckets, from the spec's examples (23, 14661 in the Broadcast Database
+-- pages; 8880-8883 in the base-project pages). `node_id` is what the
+-- buckets-status endpoint reports as the node's hash.
+local seed_buckets = {
+  { id = 23, uid = 0, name = "ACRCloud Music", type = "ACRCloudFile",
+    node = "52.50.121.26-8870", node_id = "46671216359c47fc0c1b236194f7cca0", state = 1,
+    region = "global", metadata_template = "", labels = { "Music" }, net_type = 0,
+    created_at = "2015-05-05 04:22:19", updated_at = "2020-05-13 19:28:15",
+    num = 72002117, size = 397184, access_permission = "private" },
+  { id = 8880, uid = 0, name = "ACRCloud Music", type = "ACRCloudFile",
+    node = "52.50.121.26-8870", node_id = "46671216359c47fc0c1b236194f7cca0", state = 1,
+    region = "global", metadata_template = null, labels = { "Music" }, net_type = 0,
+    created_at = "2015-05-05 04:22:19", updated_at = "2020-05-13 19:28:15",
+    num = 72002117, size = 397184, access_permission = "private" },
+  { id = 8881, uid = 1, name = "bucket-music", type = "File",
+    node = "10.12.12.235-850", node_id = "9b1c4e0f52a7d3e8c6f1a2b3d4e5f607", state = 1,
+    region = "eu-west-1", metadata_template = null, labels = { "Music" }, net_type = 1,
+    created_at = "2020-08-07 19:20:11", updated_at = "2020-08-07 19:20:11",
+    num = 120, size = 35, access_permission = "private" },
+  { id = 8882, uid = 1, name = "tv", type = "Live",
+    node = "10.12.12.240-860", node_id = "1f0e2d3c4b5a69788796a5b4c3d2e1f0", state = 1,
+    region = "ap-southeast-1", metadata_template = null, labels = { "TV" }, net_type = 1,
+    created_at = "2020-08-07 19:20:42", updated_at = "2020-08-07 19:20:42",
+    num = 3, size = 0, access_permission = "private" },
+  { id = 8883, uid = 1, name = "api-test", type = "File",
+    node = "10.12.12.235-850", node_id = "9b1c4e0f52a7d3e8c6f1a2b3d4e5f607", state = 1,
+    region = "eu-west-1", metadata_template = null, labels = { "Music" }, net_type = 1,
+    created_at = "2020-12-25 09:40:02", updated_at = "2020-12-25 09:40:02",
+    num = 2, size = 1, access_permission = "private" },
+  { id = 14661, uid = 2, name = "test", type = "File",
+    node = "10.12.12.236-850", node_id = "c2a9b8f7e6d5c4b3a2918070f6e5d4c3", state = 1,
+    region = "eu-west-1", metadata_template = "isrc, artist, album", labels = { "Music" },
+    net_type = 1, created_at = "2020-07-06 11:25:08", updated_at = "2020-07-06 11:25:08",
+    num = 0, size = 0, access_permission = "private" },
+}
+
+-- Base projects: the six of the spec's list example.
+local seed_base_projects = {
+  { id = 15, access_key = "e7a84ca942a13773f6d22e9fd6808fce",
+    access_secret = "9zlEAx57jaCgeLpDKKQmorv0brrhAYqj076n6FyP", name = "test",
+    service_type = "AVR", region = "eu-west-1", audio_type = "linein", external_id = "",
+    created_at = "2020-12-25T09:47:25.000000Z", updated_at = "2020-12-25T09:47:25.000000Z",
+    buckets = { 8881, 8883 }, external_ids = { "spotify", "isrc", "deezer" } },
+  { id = 14, access_key = "9246b72f271403f4abefd723b10d2810",
+    access_secret = "TZZbedkkArX2cLDdz6PBc1rkBkUrq3izQccmjDGc", name = "vue-project-2",
+    service_type = "AVR", region = "ap-southeast-1", audio_type = "recorded",
+    created_at = "2020-08-07T19:21:48.000000Z", updated_at = "2020-08-07T19:22:01.000000Z",
+    buckets = { 8880, 8881, 8883 }, external_ids = { "Youtube", "Deezer" } },
+  { id = 13, access_key = "a13717e4bef752c067d0cee5dfc13dfb",
+    access_secret = "W0IhtWoQjLceyRNufQUhQabudUu0009APOaciRAy", name = "vue-project",
+    service_type = "AVR", region = "ap-southeast-1", audio_type = "recorded",
+    created_at = "2020-08-07T19:21:48.000000Z", updated_at = "2020-08-07T19:22:01.000000Z",
+    buckets = { 8881 }, external_ids = { "Deezer", "Spotify" } },
+  { id = 5, access_key = "965eb1aded32934b78a599fffb9befdd",
+    access_secret = "BqSmWxTV5dwJgxGVG0Pfxq1wUXHlAXBm4Poy8jpf", name = "param_test",
+    service_type = "AVR", region = "ap-southeast-1", audio_type = "recorded",
+    created_at = "2020-08-07T19:21:48.000000Z", updated_at = "2020-08-07T19:22:01.000000Z",
+    buckets = { 8880, 8881 },
+    external_ids = { "deezer", "itunes", "spotify", "youtube", "isrc", "upc", "musicstory",
+                     "lyricfind" } },
+  { id = 3, access_key = "01d97da894699fb8e0ea9832e679fdc8",
+    access_secret = "0t7zQ23F2yhaXEBqUMZ6qvRzhiGt8BKMvk6FPkfG", name = "hr",
+    service_type = "HR", region = "ap-southeast-1", audio_type = "recorded", external_id = "",
+    created_at = "2020-08-07T19:21:48.000000Z", updated_at = "2020-08-07T19:22:01.000000Z",
+    buckets = { 8881, 8882 }, external_ids = {} },
+  { id = 2, access_key = "896cf772dc1b5f2e9287f524fcc78971",
+    access_secret = "5TETNWSHDnGbXv6OhVrgkbbVzQtuhMuFSDpXu4TW", name = "tv_project",
+    service_type = "LCD", region = "ap-southeast-1", audio_type = "recorded", external_id = "",
+    created_at = "2020-08-07T19:21:48.000000Z", updated_at = "2020-08-07T19:22:01.000000Z",
+    buckets = { 8882 }, external_ids = {} },
+}
+
+-- One Broadcast Database project, as in the spec's list example.
+local seed_bd_projects = {
+  { id = 12345, name = "test", region = "eu-west-1", buckets = { 23 }, monitoring_num = 1,
+    created_at = "2020-06-16 10:09:35", updated_at = "2020-07-27 03:35:51",
+    callback_result = { enabled = 0, diy_url = "", diy_send_type = 2, diy_send_noresult = 0,
+                        diy_result_type = 1 },
+    callback_state = { enabled = 0, url = "", send_type = 2 } },
+}
+
+-- Custom Streams projects cannot be created through the 14 spec endpoints;
+-- these exist so that user reports have somewhere to go. 17913 and
+-- "s-XXXXXX" come from the spec's example.
+local seed_cs_projects = {
+  { id = 17913, name = "cs-demo", region = "eu-west-1",
+    streams = { "s-XXXXXX", "s-Jq2n5T" } },
+  { id = 17914, name = "cs-radio", region = "ap-southeast-1",
+    streams = { "s-8dLk3v" } },
+}
+
+local function copy(v)
+  if type(v) ~= "table" then return v end
+  local out = {}
+  for k, x in pairs(v) do out[k] = copy(x) end
+  return out
+end
+M.copy = copy
+
+local function new_collection(records, first_id)
+  local col = { items = {}, seq = first_id - 1 }
+  for _, rec in ipairs(records) do
+    col.items[rec.id] = copy(rec)
+    if rec.id > col.seq then col.seq = rec.id end
+  end
+  return col
+end
+
+-- state.new() -> a fresh state holding the seed data
+function M.new()
+  local self = setmetatable({}, State)
+  self.buckets = new_collection(seed_buckets, 1)
+  self.base_projects = new_collection(seed_base_projects, 1)
+  self.bd_projects = new_collection(seed_bd_projects, 1)
+  self.cs_projects = new_collection({}, 1)
+  for _, p in ipairs(seed_cs_projects) do
+    local rec = { id = p.id, name = p.name, region = p.region, streams = {} }
+    for _, sid in ipairs(p.streams) do rec.streams[sid] = { stream_id = sid } end
+    self.cs_projects.items[p.id] = rec
+    self.cs_projects.seq = math.max(self.cs_projects.seq, p.id)
+  end
+  self.user_reports = {}       -- ["pid/stream_id"] = { report, ... }
+  self.user_report_seq = 984589 -- the spec's example id is 984590
+  self.random = 0x2545F491     -- deterministic keys, run after run
+  return self
+end
+
+-- Parses an id from a path segment: only plain decimal digits name a record.
+function M.parse_id(s)
+  if type(s) == "number" then return math.tointeger(s) end
+  if type(s) ~= "string" or not s:match("^%d+$") or #s > 15 then return nil end
+  return math.tointeger(tonumber(s))
+end
+
+function State:get(name, id)
+  id = M.parse_id(id)
+  return id and self[name].items[id] or nil
+end
+
+function State:insert(name, rec)
+  local col = self[name]
+  col.seq = col.seq + 1
+  rec.id = col.seq
+  col.items[rec.id] = rec
+  return rec
+end
+
+function State:remove(name, id)
+  self[name].items[id] = nil
+end
+
+-- Records of a collection that pass `keep`, newest (highest id) first.
+function State:list(name, keep)
+  local out = {}
+  for _, rec in pairs(self[name].items) do
+    if not keep or keep(rec) then out[#out + 1] = rec end
+  end
+  table.sort(out, function(a, b) return a.id > b.id end)
+  return out
+end
+
+function State:count(name)
+  local n = 0
+  for _ in pairs(self[name].items) do n = n + 1 end
+  return n
+end
+
+-- xorshift32: keys and secrets that look random but repeat run after run.
+function State:next_random()
+  local x = self.random
+  x = x ~ ((x << 13) & 0xffffffff)
+  x = x ~ (x >> 17)
+  x = x ~ ((x << 5) & 0xffffffff)
+  self.random = x
+  return x
+end
+
+function State:random_string(n, alphabet)
+  local out = {}
+  for i = 1, n do
+    local k = self:next_random() % #alphabet + 1
+    out[i] = alphabet:sub(k, k)
+  end
+  return table.concat(out)
+end
+
+-- The current time, seconds since the epoch; `clock` can be replaced (a
+-- function returning the time) to make timestamps fixed.
+function State:now()
+  return (self.clock or os.time)()
+end
+
+function State:reports_for(pid, stream_id)
+  local key = pid .. "/" .. stream_id
+  local list = self.user_reports[key]
+  if not list then
+    list = {}
+    self.user_reports[key] = list
+  end
+  return list
+end
+
+return M
