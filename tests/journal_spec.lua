@@ -1,0 +1,219 @@
+-- acrcloud.journal: the crash-safe record of what was sent.
+local journal = require "acrcloud.journal"
+
+local TARGET = "http://127.0.0.1:1/api pid=1 stream=s-1"
+
+local function read(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+local function write(path, s)
+  local f = assert(io.open(path, "wb"))
+  f:write(s)
+  f:close()
+end
+
+local function rows(...)
+  local out = {}
+  for i, id in ipairs { ... } do out[i] = { id = id, line = i + 1 } end
+  return out
+end
+
+describe("acrcloud.journal digests", function()
+  it("computes 64-bit FNV-1a", function()
+    assert.equal("cbf29ce484222325", journal.digest(""))
+    assert.equal("af63dc4c8601ec8c", journal.digest("a"))
+    assert.equal("85944171f73967e8", journal.digest("foobar"))
+  end)
+
+  it("identifies a row by content, not by column order", function()
+    local a = journal.row_digest({ "title", "start" }, { "x", "2021-01-01 00:00:00" })
+    local b = journal.row_digest({ "start", "title" }, { "2021-01-01 00:00:00", "x" })
+    assert.equal(a, b)
+  end)
+
+  it("tells rows apart even when their text could run together", function()
+    local a = journal.row_digest({ "a", "b" }, { "x,y", "" })
+    local b = journal.row_digest({ "a", "b" }, { "x", "y" })
+    local c = journal.row_digest({ "a", "b" }, { "x", ",y" })
+    assert.are_not.equal(a, b)
+    assert.are_not.equal(a, c)
+    assert.are_not.equal(b, c)
+  end)
+end)
+
+describe("acrcloud.journal", function()
+  local path
+
+  before_each(function() path = os.tmpname() os.remove(path) end)
+  after_each(function() os.remove(path) end)
+
+  it("starts empty when there is no file, and creates none until written", function()
+    local j = assert(journal.open(path, TARGET))
+    assert.is_nil(j:state("0123456789abcdef-1"))
+    j:close()
+    assert.is_nil(io.open(path))
+  end)
+
+  it("marks rows unknown once the intent is written", function()
+    local j = assert(journal.open(path, TARGET))
+    j:intend(rows("aaaaaaaaaaaaaaaa-1", "bbbbbbbbbbbbbbbb-1"))
+    assert.equal("unknown", j:state("aaaaaaaaaaaaaaaa-1"))
+    j:close()
+    local again = assert(journal.open(path, TARGET))
+    assert.equal("unknown", again:state("bbbbbbbbbbbbbbbb-1"))
+    assert.equal(2, #again:unknown())
+  end)
+
+  it("remembers accepted rows across runs", function()
+    local j = assert(journal.open(path, TARGET))
+    local key = j:intend(rows("aaaaaaaaaaaaaaaa-1"))
+    j:accepted(key, { 984590 })
+    j:close()
+    local again = assert(journal.open(path, TARGET))
+    assert.equal("accepted", again:state("aaaaaaaaaaaaaaaa-1"))
+    assert.same({}, again:unknown())
+  end)
+
+  it("records rejected and never-sent batches as not stored", function()
+    local j = assert(journal.open(path, TARGET))
+    j:rejected(j:intend(rows("aaaaaaaaaaaaaaaa-1")), "422 title: required")
+    j:not_sent(j:intend(rows("bbbbbbbbbbbbbbbb-1")), "connection refused")
+    j:close()
+    local again = assert(journal.open(path, TARGET))
+    local state, info = again:state("aaaaaaaaaaaaaaaa-1")
+    assert.equal("rejected", state)
+    assert.equal("422 title: required", info.reason)
+    assert.equal("rejected", (again:state("bbbbbbbbbbbbbbbb-1")))
+  end)
+
+  it("gives batches keys that differ across runs", function()
+    local j1 = assert(journal.open(path, TARGET))
+    local k1 = j1:intend(rows("aaaaaaaaaaaaaaaa-1"))
+    j1:close()
+    local j2 = assert(journal.open(path, TARGET))
+    local k2 = j2:intend(rows("bbbbbbbbbbbbbbbb-1"))
+    j2:accepted(k2)
+    j2:close()
+    assert.are_not.equal(k1, k2)
+    local j3 = assert(journal.open(path, TARGET))
+    -- Accepting run 2's batch says nothing about run 1's.
+    assert.equal("unknown", (j3:state("aaaaaaaaaaaaaaaa-1")))
+    assert.equal("accepted", (j3:state("bbbbbbbbbbbbbbbb-1")))
+  end)
+
+  it("ignores a torn last line: a lost outcome leaves rows unknown", function()
+    local j = assert(journal.open(path, TARGET))
+    local key = j:intend(rows("aaaaaaaaaaaaaaaa-1"))
+    j:accepted(key)
+    j:close()
+    local text = read(path)
+    write(path, text:sub(1, -6)) -- cut inside the outcome record
+    local again = assert(journal.open(path, TARGET))
+    assert.equal(1, again.damaged)
+    assert.equal("unknown", (again:state("aaaaaaaaaaaaaaaa-1")))
+  end)
+
+  it("ignores a torn intent: those rows were never sent", function()
+    local j = assert(journal.open(path, TARGET))
+    j:accepted(j:intend(rows("aaaaaaaaaaaaaaaa-1")))
+    j:intend(rows("bbbbbbbbbbbbbbbb-1"))
+    j:close()
+    local text = read(path)
+    write(path, text:sub(1, -3)) -- only the last intent's tail is cut
+    local again = assert(journal.open(path, TARGET))
+    assert.equal("accepted", (again:state("aaaaaaaaaaaaaaaa-1")))
+    assert.is_nil(again:state("bbbbbbbbbbbbbbbb-1"))
+  end)
+
+  it("can be read after a cut at any byte", function()
+    local j = assert(journal.open(path, TARGET))
+    j:accepted(j:intend(rows("aaaaaaaaaaaaaaaa-1", "cccccccccccccccc-1")), { 1, 2 })
+    j:intend(rows("bbbbbbbbbbbbbbbb-1"))
+    j:close()
+    local text = read(path)
+    for cut = 0, #text do
+      write(path, text:sub(1, cut))
+      local again = assert(journal.open(path, TARGET))
+      local a = again:state("aaaaaaaaaaaaaaaa-1")
+      -- Never "accepted" unless the whole outcome record made it.
+      assert.is_true(a == nil or a == "unknown" or a == "accepted")
+      if a == "accepted" then assert.equal("accepted", (again:state("cccccccccccccccc-1"))) end
+    end
+  end)
+
+  it("keeps writing correctly after a torn line", function()
+    local j = assert(journal.open(path, TARGET))
+    j:intend(rows("aaaaaaaaaaaaaaaa-1"))
+    j:close()
+    write(path, read(path):sub(1, -4))
+    local j2 = assert(journal.open(path, TARGET))
+    j2:accepted(j2:intend(rows("bbbbbbbbbbbbbbbb-1")))
+    j2:close()
+    local j3 = assert(journal.open(path, TARGET))
+    assert.equal("accepted", (j3:state("bbbbbbbbbbbbbbbb-1")))
+    assert.equal(1, j3.damaged)
+  end)
+
+  it("ignores a line whose checksum does not match", function()
+    local j = assert(journal.open(path, TARGET))
+    local key = j:intend(rows("aaaaaaaaaaaaaaaa-1"))
+    j:accepted(key)
+    j:close()
+    write(path, (read(path):gsub("\nA ", "\nA  ")))
+    local again = assert(journal.open(path, TARGET))
+    assert.equal("unknown", (again:state("aaaaaaaaaaaaaaaa-1")))
+  end)
+
+  it("refuses a journal made for another target", function()
+    local j = assert(journal.open(path, TARGET))
+    j:intend(rows("aaaaaaaaaaaaaaaa-1"))
+    j:close()
+    local again, err = journal.open(path, "https://api-v2.acrcloud.com/api pid=1 stream=s-1")
+    assert.is_nil(again)
+    assert.matches("this journal records sends to http://127.0.0.1:1/api", err, 1, true)
+  end)
+
+  it("refuses a file that is not a journal", function()
+    write(path, ("some unrelated text\n"):rep(20))
+    local j, err = journal.open(path, TARGET)
+    assert.is_nil(j)
+    assert.matches("not a report journal", err, 1, true)
+  end)
+
+  it("records rows the user says are on the server", function()
+    local j = assert(journal.open(path, TARGET))
+    j:intend(rows("aaaaaaaaaaaaaaaa-1"))
+    j:mark_accepted { "aaaaaaaaaaaaaaaa-1" }
+    j:close()
+    local again = assert(journal.open(path, TARGET))
+    assert.equal("accepted", (again:state("aaaaaaaaaaaaaaaa-1")))
+  end)
+
+  it("lists unknown rows by line", function()
+    local j = assert(journal.open(path, TARGET))
+    j:intend { { id = "bbbbbbbbbbbbbbbb-1", line = 9 }, { id = "aaaaaaaaaaaaaaaa-1", line = 4 } }
+    local list = j:unknown()
+    assert.equal(4, list[1].line)
+    assert.equal("aaaaaaaaaaaaaaaa-1", list[1].id)
+    assert.equal(9, list[2].line)
+  end)
+
+  it("writes one flushed line per record, readable while open", function()
+    local j = assert(journal.open(path, TARGET))
+    j:intend(rows("aaaaaaaaaaaaaaaa-1"))
+    -- Not closed: another reader must already see the intent.
+    local other = assert(journal.open(path, TARGET))
+    assert.equal("unknown", (other:state("aaaaaaaaaaaaaaaa-1")))
+    j:close()
+    for line in read(path):gmatch("[^\n]+") do assert.matches(" %*%x+$", line) end
+  end)
+
+  it("raises when it cannot write, so nothing is sent unrecorded", function()
+    local j = assert(journal.open("/nonexistent-dir/x.journal", TARGET))
+    assert.has_error(function() j:intend(rows("aaaaaaaaaaaaaaaa-1")) end)
+  end)
+end)

@@ -1,0 +1,520 @@
+-- scripts/report.lua against the emulator: CSV edge cases, time zones and
+-- daylight saving, bad rows, resuming after interruptions, usage and exit
+-- codes.
+local h = dofile("tests/fixtures/scripts/helper.lua")
+
+local SCRIPT = "scripts/report.lua"
+local PID, STREAM = "17913", "s-XXXXXX"
+
+-- A CSV of n rows titled "row 01".."row NN", a minute each from 10:00.
+local function numbered_csv(n)
+  local lines = { "title,start,end,artists" }
+  for i = 1, n do
+    lines[#lines + 1] = string.format("row %02d,2021-06-01 10:%02d:00,2021-06-01 10:%02d:30,A%d",
+      i, i, i, i)
+  end
+  return table.concat(lines, "\n") .. "\n"
+end
+
+describe("report.lua", function()
+  local emu, dir, csv_path
+
+  setup(function() emu = h.emulator() end)
+  teardown(function() emu.stop() end)
+  before_each(function()
+    emu.reset()
+    dir = h.tmpdir()
+    csv_path = dir .. "/reports.csv"
+  end)
+  after_each(function() h.rmdir(dir) end)
+
+  local function run(args, opts)
+    local argv = { SCRIPT }
+    for _, a in ipairs(args) do argv[#argv + 1] = a end
+    return h.run(emu, argv, opts)
+  end
+
+  -- The usual invocation, with extra options in front.
+  local function report(extra, opts)
+    local args = {}
+    for _, a in ipairs(extra or {}) do args[#args + 1] = a end
+    for _, a in ipairs { "-z", "Europe/Berlin", PID, STREAM, csv_path } do
+      args[#args + 1] = a
+    end
+    return run(args, opts)
+  end
+
+  local function stored()
+    return emu.reports(PID, STREAM)
+  end
+
+  -- title -> how many times the server stored it
+  local function stored_titles()
+    local count = {}
+    for _, r in ipairs(stored()) do
+      count[r.result.title] = (count[r.result.title] or 0) + 1
+    end
+    return count
+  end
+
+  -- Asserts that rows first..last of a numbered CSV are stored exactly once
+  -- each and no other row is.
+  local function assert_exactly(titles, numbers)
+    local expect = {}
+    for _, i in ipairs(numbers) do expect[string.format("row %02d", i)] = 1 end
+    assert.same(expect, titles)
+  end
+
+  local function range(a, b)
+    local out = {}
+    for i = a, b do out[#out + 1] = i end
+    return out
+  end
+
+  describe("usage", function()
+    it("explains the journal in -h and exits 0", function()
+      local r = run { "-h" }
+      assert.equal(0, r.code)
+      assert.matches("^usage: report.lua", r.out)
+      assert.matches("reports.csv.journal", r.out, 1, true)
+      assert.matches("--resend-unknown", r.out, 1, true)
+      assert.matches("UNKNOWN fate", r.out, 1, true)
+    end)
+
+    it("exits 2 without arguments", function()
+      local r = run {}
+      assert.equal(2, r.code)
+      assert.matches("missing arguments", r.err, 1, true)
+      assert.matches("usage: report.lua", r.err, 1, true)
+    end)
+
+    it("exits 2 without --timezone", function()
+      h.write(csv_path, numbered_csv(1))
+      local r = run { PID, STREAM, csv_path }
+      assert.equal(2, r.code)
+      assert.matches("--timezone is required", r.err, 1, true)
+    end)
+
+    it("exits 2 on an unknown time zone instead of using UTC", function()
+      h.write(csv_path, numbered_csv(1))
+      local r = run { "-z", "Europe/Atlantis", PID, STREAM, csv_path }
+      assert.equal(2, r.code)
+      assert.matches('unknown time zone "Europe/Atlantis"', r.err, 1, true)
+    end)
+
+    it("exits 2 on a bad project id, batch size or option mix", function()
+      h.write(csv_path, numbered_csv(1))
+      assert.equal(2, run({ "-z", "UTC", "abc", STREAM, csv_path }).code)
+      assert.equal(2, report({ "-b", "0" }).code)
+      assert.equal(2, report({ "-b", "1001" }).code)
+      assert.equal(2, report({ "--resend-unknown", "--assume-sent" }).code)
+      assert.same({}, stored())
+    end)
+
+    it("exits 1 when the CSV does not exist", function()
+      local r = report()
+      assert.equal(1, r.code)
+      assert.matches("No such file", r.err, 1, true)
+    end)
+
+    it("exits 1 when the token is missing, sending nothing", function()
+      h.write(csv_path, numbered_csv(2))
+      local r = report({}, { token = false })
+      assert.equal(1, r.code)
+      assert.matches("ACRCLOUD_ACCESS_TOKEN is not set", r.err, 1, true)
+      assert.same({}, stored())
+    end)
+
+    it("exits 1 on a wrong token, and a rerun with the right one sends everything", function()
+      h.write(csv_path, numbered_csv(3))
+      local r = report({}, { env = { ACRCLOUD_ACCESS_TOKEN = "wrong" } })
+      assert.equal(1, r.code)
+      assert.matches("HTTP 401", r.err, 1, true)
+      r = report()
+      assert.equal(0, r.code, r.err)
+      assert.matches("Rows sent: 3", r.out, 1, true)
+      assert_exactly(stored_titles(), range(1, 3))
+    end)
+  end)
+
+  describe("sending", function()
+    it("sends every row in batches and prints the counts", function()
+      h.write(csv_path, numbered_csv(7))
+      local r = report { "-b", "3" }
+      assert.equal(0, r.code, r.err)
+      assert.equal("Rows sent: 7, skipped: 0, already sent before: 0.\n", r.out)
+      assert_exactly(stored_titles(), range(1, 7))
+      local posts = 0
+      for _, q in ipairs(emu.requests()) do
+        if q == "POST add_stream_user_reports" then posts = posts + 1 end
+      end
+      assert.equal(3, posts)
+    end)
+
+    it("puts extra columns into user_defined and leaves empty cells out", function()
+      h.write(csv_path, "title,start,end,artists,album,isrc\n"
+        .. "Dancing Queen,2021-06-01 10:00:00,2021-06-01 10:03:51,ABBA,Arrival,SEA107600100\n"
+        .. "Intro,2021-06-01 11:00:00,2021-06-01 11:00:10,,,\n")
+      assert.equal(0, report().code)
+      local list = stored()
+      assert.equal("ABBA", list[1].result.artists)
+      assert.equal("Arrival", list[1].result.album)
+      assert.equal("SEA107600100", list[1].result.raw_metadata.isrc)
+      assert.equal("", list[2].result.artists)
+      assert.is_nil(list[2].result.raw_metadata.isrc)
+    end)
+
+    it("reads quoted fields, embedded commas, quotes and newlines, CRLF and a BOM", function()
+      h.write(csv_path, "\239\187\191title,start,end,note\r\n"
+        .. '"Hello, Goodbye",2021-06-01 10:00:00,2021-06-01 10:03:00,plain\r\n'
+        .. '"The ""Best"" Song",2021-06-01 10:05:00,2021-06-01 10:06:00,"a, ""b"""\r\n'
+        .. '"Two\r\nLines",2021-06-01 10:07:00,2021-06-01 10:08:00,x\r\n'
+        .. "Motörhead – Ace,2021-06-01T10:09,2021-06-01T10:10,y\r\n")
+      local r = report()
+      assert.equal(0, r.code, r.err)
+      local titles = {}
+      for i, e in ipairs(stored()) do titles[i] = e.result.title end
+      assert.same({ "Hello, Goodbye", 'The "Best" Song', "Two\r\nLines", "Motörhead – Ace" },
+        titles)
+      assert.equal('a, "b"', stored()[2].result.raw_metadata.note)
+      assert.equal("2021-06-01 10:09:00", stored()[4].result.start_timestamp_local)
+    end)
+
+    it("reports bad rows with line number and reason, skips them, sends the rest", function()
+      h.write(csv_path, table.concat({
+        "title,start,end",
+        "good 1,2021-06-01 10:00:00,2021-06-01 10:01:00",
+        "no end,2021-06-01 10:00:00,",
+        "bad date,2021-02-30 10:00:00,2021-02-30 10:01:00",
+        "backwards,2021-06-01 10:05:00,2021-06-01 10:01:00",
+        "too,many,fields,here",
+        '"after quote"x,2021-06-01 10:00:00,2021-06-01 10:01:00',
+        ",2021-06-01 10:00:00,2021-06-01 10:01:00",
+        "gap,2021-03-28 02:30:00,2021-03-28 03:30:00",
+        "good 2,2021-06-01 11:00:00,2021-06-01 11:01:00",
+      }, "\n") .. "\n")
+      local r = report()
+      assert.equal(3, r.code)
+      assert.equal("Rows sent: 2, skipped: 7, already sent before: 0.\n", r.out)
+      for _, want in ipairs {
+        'line 3: end: expected YYYY-mm-dd HH:MM:SS, got ""; skipped',
+        'line 4: start: "2021-02-30 10:00:00" is not a real date and time; skipped',
+        "line 5: end (2021-06-01 10:01:00) is before start (2021-06-01 10:05:00); skipped",
+        "line 6: expected 3 fields (as in the header), found 4; skipped",
+        "line 7: unexpected \"x\" after the closing quote of field 1; skipped",
+        "line 8: title is empty; skipped",
+        "line 9: start: 2021-03-28 02:30:00 does not exist in Europe/Berlin",
+      } do
+        assert.matches(want, r.err, 1, true)
+      end
+      local titles = stored_titles()
+      assert.same({ ["good 1"] = 1, ["good 2"] = 1 }, titles)
+    end)
+
+    it("stops before sending anything when a quote is never closed", function()
+      h.write(csv_path, numbered_csv(3) .. '"unterminated,2021-06-01 12:00:00,x\nmore\n')
+      local r = report()
+      assert.equal(1, r.code)
+      assert.matches("unterminated quoted field (the quote opened on line 5", r.err, 1, true)
+      assert.matches("nothing was sent", r.err, 1, true)
+      assert.same({}, stored())
+    end)
+
+    it("sends nothing and writes no journal with --dry-run", function()
+      h.write(csv_path, numbered_csv(4))
+      local r = report { "--dry-run" }
+      assert.equal(0, r.code, r.err)
+      assert.matches("Dry run: 4 row(s) would be sent", r.out, 1, true)
+      assert.same({}, stored())
+      assert.is_nil(io.open(csv_path .. ".journal"))
+    end)
+
+    it("keeps stdout for the result: progress goes to stderr, only on a terminal", function()
+      h.write(csv_path, numbered_csv(3))
+      local quiet = report()
+      assert.is_nil(quiet.err:find("\r", 1, true))
+      emu.reset()
+      os.remove(csv_path .. ".journal")
+      local forced = report({}, { env = { ACRLUA_PROGRESS = "always" } })
+      assert.matches("\rrows: 3/3 (100%)", forced.err, 1, true)
+      assert.equal("Rows sent: 3, skipped: 0, already sent before: 0.\n", forced.out)
+    end)
+  end)
+
+  describe("time zones", function()
+    -- Sends rows (start times) in a zone; returns the stored UTC starts.
+    local function utc_starts(zone, starts)
+      local lines = { "title,start,end" }
+      for i, s in ipairs(starts) do lines[#lines + 1] = "t" .. i .. "," .. s .. "," .. s end
+      h.write(csv_path, table.concat(lines, "\n") .. "\n")
+      local r = run { "-z", zone, PID, STREAM, csv_path }
+      assert.equal(0, r.code, r.err)
+      local out = {}
+      for i, e in ipairs(stored()) do out[i] = e.result.start_timestamp_utc end
+      return out, r
+    end
+
+    it("gives each row in Berlin the offset of its own time, across both changes", function()
+      assert.same({
+        "2021-03-28 00:59:59", "2021-03-28 01:00:00", -- spring: +01:00, then +02:00
+        "2021-10-30 23:59:59", "2021-10-31 02:00:00", -- autumn: +02:00, then +01:00
+        "2021-01-15 11:00:00", "2021-07-15 10:00:00",
+      }, utc_starts("Europe/Berlin", { "2021-03-28 01:59:59", "2021-03-28 03:00:00",
+        "2021-10-31 01:59:59", "2021-10-31 03:00:00", "2021-01-15 12:00:00",
+        "2021-07-15 12:00:00" }))
+    end)
+
+    it("gives each row in New York the offset of its own time, across both changes", function()
+      assert.same({
+        "2021-03-14 06:59:59", "2021-03-14 07:00:00", -- spring: -05:00, then -04:00
+        "2021-11-07 04:59:59", "2021-11-07 07:00:00", -- autumn: -04:00, then -05:00
+      }, utc_starts("America/New_York", { "2021-03-14 01:59:59", "2021-03-14 03:00:00",
+        "2021-11-07 00:59:59", "2021-11-07 02:00:00" }))
+    end)
+
+    it("takes the first of a repeated hour and warns", function()
+      local starts, r = utc_starts("America/New_York", { "2021-11-07 01:30:00" })
+      assert.same({ "2021-11-07 05:30:00" }, starts)
+      assert.matches("line 2: warning: start 2021-11-07 01:30:00 happens twice in "
+        .. "America/New_York", r.err, 1, true)
+    end)
+
+    it("uses a fixed offset as given", function()
+      assert.same({ "2021-05-25 03:55:49" }, utc_starts("+08:00", { "2021-05-25 11:55:49" }))
+      emu.reset()
+      os.remove(csv_path .. ".journal")
+      assert.same({ "2021-05-25 16:55:49" }, utc_starts("-05:00", { "2021-05-25 11:55:49" }))
+      emu.reset()
+      os.remove(csv_path .. ".journal")
+      assert.same({ "2021-05-25 11:55:49" }, utc_starts("UTC", { "2021-05-25 11:55:49" }))
+    end)
+
+    it("sends the timeoffset the API expects", function()
+      h.write(csv_path, "title,start,end\nx,2021-05-25 11:55:49,2021-05-25 11:56:37\n")
+      assert.equal(0, run({ "-z", "Asia/Hong_Kong", PID, STREAM, csv_path }).code)
+      local body = assert(emu.client:request("GET", "/_emulator/requests")).data[1].body
+      assert.matches('"timeoffset":-480', body, 1, true)
+    end)
+
+    it("keeps the duration right when a row spans the spring change", function()
+      h.write(csv_path, "title,start,end\nnight,2021-03-28 01:50:00,2021-03-28 03:10:00\n")
+      local r = report()
+      assert.equal(0, r.code, r.err)
+      local e = stored()[1].result
+      assert.equal("2021-03-28 00:50:00", e.start_timestamp_utc)
+      assert.equal("2021-03-28 01:10:00", e.end_timestamp_utc)
+      assert.equal(20 * 60, e.duration)
+      assert.matches("both sides of a clock change", r.err, 1, true)
+    end)
+  end)
+
+  describe("running again", function()
+    it("sends nothing the second time", function()
+      h.write(csv_path, numbered_csv(5))
+      assert.equal(0, report().code)
+      local r = report()
+      assert.equal(0, r.code, r.err)
+      assert.equal("Rows sent: 0, skipped: 0, already sent before: 5.\n", r.out)
+      assert_exactly(stored_titles(), range(1, 5))
+    end)
+
+    it("sends only new rows after other rows were added, removed or moved", function()
+      h.write(csv_path, numbered_csv(5))
+      assert.equal(0, report().code)
+      local lines = {}
+      for line in numbered_csv(6):gmatch("[^\n]+") do lines[#lines + 1] = line end
+      -- header, row 06 (new), row 05, row 01, row 03 (row 02 and 04 removed)
+      h.write(csv_path, table.concat({ lines[1], lines[7], lines[6], lines[2], lines[4] }, "\n")
+        .. "\n")
+      local r = report()
+      assert.equal(0, r.code, r.err)
+      assert.equal("Rows sent: 1, skipped: 0, already sent before: 3.\n", r.out)
+      assert_exactly(stored_titles(), range(1, 6))
+    end)
+
+    it("sends rows that are exactly alike once each", function()
+      local row = "same,2021-06-01 10:00:00,2021-06-01 10:01:00\n"
+      h.write(csv_path, "title,start,end\n" .. row .. row)
+      assert.equal(0, report().code)
+      assert.equal(0, report().code)
+      assert.same({ same = 2 }, stored_titles())
+      h.write(csv_path, "title,start,end\n" .. row .. row .. row)
+      assert.equal("Rows sent: 1, skipped: 0, already sent before: 2.\n", report().out)
+      assert.same({ same = 3 }, stored_titles())
+    end)
+
+    it("refuses a journal made for another stream", function()
+      h.write(csv_path, numbered_csv(2))
+      assert.equal(0, report().code)
+      local r = run { "-z", "UTC", PID, "s-Jq2n5T", csv_path }
+      assert.equal(1, r.code)
+      assert.matches("this journal records sends to", r.err, 1, true)
+      assert.same({}, emu.reports(PID, "s-Jq2n5T"))
+      local other = run { "-z", "UTC", "-j", dir .. "/other.journal", PID, "s-Jq2n5T", csv_path }
+      assert.equal(0, other.code, other.err)
+      assert.equal(2, #emu.reports(PID, "s-Jq2n5T"))
+    end)
+  end)
+
+  describe("resuming after an interruption", function()
+    -- 10 rows, 3 a batch: batches hold rows 1-3, 4-6, 7-9 and 10.
+    local function crash(stage)
+      h.write(csv_path, numbered_csv(10))
+      local r = report({ "-b", "3" }, { env = { ACRLUA_REPORT_CRASH_AFTER = stage } })
+      assert.equal(137, r.code, r.err)
+      return r
+    end
+
+    it("killed after recording a batch, before sending it: lists it, sends the rest", function()
+      crash("intent:2")
+      assert_exactly(stored_titles(), range(1, 3))
+      local r = report { "-b", "3" }
+      assert.equal(3, r.code, r.err)
+      assert.matches("Rows sent: 4, skipped: 0, already sent before: 3, of unknown fate: 3.",
+        r.out, 1, true)
+      assert.matches("3 row(s) may or may not be on the server", r.out, 1, true)
+      assert.matches("line 5: 2021-06-01 10:04:00, row 04", r.out, 1, true)
+      assert.matches("line 7: 2021-06-01 10:06:00, row 06", r.out, 1, true)
+      assert.matches("--resend-unknown", r.out, 1, true)
+      assert_exactly(stored_titles(), { 1, 2, 3, 7, 8, 9, 10 })
+      -- Asked to, it sends them; after that, nothing is left.
+      r = report { "-b", "3", "--resend-unknown" }
+      assert.equal(0, r.code, r.err)
+      assert.equal("Rows sent: 3, skipped: 0, already sent before: 7.\n", r.out)
+      assert_exactly(stored_titles(), range(1, 10))
+      assert.equal("Rows sent: 0, skipped: 0, already sent before: 10.\n", report().out)
+    end)
+
+    it("killed after the server stored a batch, before the journal said so", function()
+      crash("send:2")
+      assert_exactly(stored_titles(), range(1, 6))
+      local r = report { "-b", "3" }
+      assert.equal(3, r.code, r.err)
+      assert.matches("of unknown fate: 3", r.out, 1, true)
+      -- Nothing is sent twice without asking.
+      assert_exactly(stored_titles(), range(1, 10))
+      -- The user checked: they are there.
+      r = report { "--assume-sent" }
+      assert.equal(0, r.code, r.err)
+      assert.matches("recorded as sent (--assume-sent): 3", r.out, 1, true)
+      r = report()
+      assert.equal(0, r.code, r.err)
+      assert.equal("Rows sent: 0, skipped: 0, already sent before: 10.\n", r.out)
+      assert_exactly(stored_titles(), range(1, 10))
+    end)
+
+    it("says so when a row of unknown fate was edited, and lets it be cleared", function()
+      crash("send:2")
+      -- Row 05 was in the batch of unknown fate; the user edits it.
+      h.write(csv_path, (numbered_csv(10):gsub("row 05,", "row 05 (fixed),")))
+      local r = report { "-b", "3" }
+      assert.equal(3, r.code, r.err)
+      assert.matches("of unknown fate: 2", r.out, 1, true)
+      assert.matches("1 more row(s) of unknown fate are in the journal but no longer in the CSV",
+        r.out, 1, true)
+      -- The edited row is a new row, so it was sent.
+      assert.equal(1, stored_titles()["row 05 (fixed)"])
+      r = report { "--assume-sent" }
+      assert.equal(0, r.code, r.err)
+      assert.matches("recorded as sent (--assume-sent): 3", r.out, 1, true)
+      r = report()
+      assert.equal("Rows sent: 0, skipped: 0, already sent before: 10.\n", r.out)
+    end)
+
+    it("killed between batches: sends the rest, nothing unknown", function()
+      crash("outcome:2")
+      assert_exactly(stored_titles(), range(1, 6))
+      local r = report { "-b", "3" }
+      assert.equal(0, r.code, r.err)
+      assert.equal("Rows sent: 4, skipped: 0, already sent before: 6.\n", r.out)
+      assert_exactly(stored_titles(), range(1, 10))
+    end)
+
+    it("killed before the first batch left: nothing stored, nothing lost", function()
+      crash("intent:1")
+      assert.same({}, stored())
+      local r = report { "-b", "3", "--resend-unknown" }
+      assert.equal(0, r.code, r.err)
+      assert_exactly(stored_titles(), range(1, 10))
+    end)
+
+    it("killed with SIGKILL while a batch was under way", function()
+      h.write(csv_path, numbered_csv(10))
+      -- The first batch goes through; the server stores the second at once
+      -- but holds its answer back.
+      emu.fault { operation = "add_stream_user_reports", count = 1 }
+      emu.fault { operation = "add_stream_user_reports", count = 1, delay = 30 }
+      local job = h.start(emu, { SCRIPT, "-z", "UTC", "-b", "3", PID, STREAM, csv_path })
+      local stored_second = h.wait_for(function() return #stored() == 6 end, 20)
+      os.execute("kill -KILL " .. job.pid)
+      assert.is_true(stored_second)
+      os.execute("sleep 0.2")
+      os.remove(job.out)
+      os.remove(job.err)
+      local r = run { "-z", "UTC", "-b", "3", PID, STREAM, csv_path }
+      assert.equal(3, r.code, r.err)
+      assert.matches("of unknown fate: 3", r.out, 1, true)
+      assert_exactly(stored_titles(), range(1, 10))
+    end)
+
+    it("stopped by a connection lost mid-request: no row lost, none sent twice", function()
+      h.write(csv_path, numbered_csv(10))
+      emu.fault { operation = "add_stream_user_reports", count = 1 }
+      emu.fault { operation = "add_stream_user_reports", count = 1, drop = true }
+      local r = report { "-b", "3" }
+      assert.equal(1, r.code)
+      assert.matches("Rows sent: 3", r.out, 1, true)
+      assert.matches("may or may not have stored the last 3 row(s)", r.err, 1, true)
+      assert_exactly(stored_titles(), range(1, 3))
+      r = report { "-b", "3" }
+      assert.equal(3, r.code)
+      assert.matches("of unknown fate: 3", r.out, 1, true)
+      r = report { "-b", "3", "--resend-unknown" }
+      assert.equal(0, r.code, r.err)
+      assert_exactly(stored_titles(), range(1, 10))
+    end)
+
+    it("treats a server error as unknown fate and stops", function()
+      h.write(csv_path, numbered_csv(4))
+      emu.fault { operation = "add_stream_user_reports", count = 1, status = 503 }
+      local r = report { "-b", "2" }
+      assert.equal(1, r.code)
+      assert.matches("HTTP 503", r.err, 1, true)
+      assert.same({}, stored())
+      r = report { "-b", "2", "--resend-unknown" }
+      assert.equal(0, r.code, r.err)
+      assert_exactly(stored_titles(), range(1, 4))
+    end)
+
+    it("records a batch that never left as not sent, so a rerun sends it", function()
+      h.write(csv_path, numbered_csv(2))
+      -- The port of an emulator that was just stopped: nothing listens there.
+      local gone = require("acrcloud.emulator").spawn { token = h.TOKEN, lifetime = 60 }
+      local closed = gone.url
+      gone.stop()
+      local r = report({}, { env = { ACRCLOUD_BASE_URL = closed } })
+      assert.equal(1, r.code)
+      assert.matches("Couldn't connect", r.err, 1, true)
+      r = report({}, { env = { ACRCLOUD_BASE_URL = closed } })
+      assert.equal(1, r.code)
+      assert.is_nil(r.out:find("unknown fate", 1, true))
+    end)
+
+    it("sets aside the rows the server names as invalid and sends the others", function()
+      h.write(csv_path, numbered_csv(3))
+      emu.fault { operation = "add_stream_user_reports", count = 1, status = 422,
+        body = { message = "The given data was invalid.",
+          errors = { ["data.1.title"] = { "The data.1.title is not allowed." } } } }
+      local r = report()
+      assert.equal(3, r.code)
+      assert.matches("line 3: rejected by the server: The data.1.title is not allowed.", r.err,
+        1, true)
+      assert.matches("rejected by the server: 1", r.out, 1, true)
+      assert_exactly(stored_titles(), { 1, 3 })
+      -- Rejected rows are not "sent": the next run tries them again.
+      r = report()
+      assert.equal(0, r.code, r.err)
+      assert_exactly(stored_titles(), range(1, 3))
+    end)
+  end)
+end)

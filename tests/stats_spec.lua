@@ -1,0 +1,171 @@
+-- scripts/stats.lua against the emulator: output formats, totals, project
+-- lookup, usage and exit codes.
+local h = dofile("tests/fixtures/scripts/helper.lua")
+local csv = require "acrcloud.csv"
+local cjson = require "cjson"
+
+local SCRIPT = "scripts/stats.lua"
+
+describe("stats.lua", function()
+  local emu, expected
+
+  setup(function()
+    emu = h.emulator()
+    -- What the API says for project 15, to compare the output with.
+    expected = assert(emu.client:get_base_project_day_stat { id = 15, start = "2021-04-09",
+      ["end"] = "2021-04-15" }).data
+  end)
+  teardown(function() emu.stop() end)
+  before_each(function() emu.reset() end)
+
+  local function run(args, opts)
+    local argv = { SCRIPT }
+    for _, a in ipairs(args) do argv[#argv + 1] = a end
+    return h.run(emu, argv, opts)
+  end
+
+  local function sum(key)
+    local s = 0
+    for _, row in ipairs(expected) do s = s + row[key] end
+    return s
+  end
+
+  describe("table output", function()
+    it("prints aligned columns, one row a day, and totals", function()
+      local r = run { "15", "2021-04-09", "2021-04-15" }
+      assert.equal(0, r.code, r.err)
+      assert.equal("", r.err)
+      local lines = {}
+      for line in r.out:gmatch("[^\n]+") do lines[#lines + 1] = line end
+      assert.equal(1 + 7 + 1 + 1, #lines) -- header, days, rule, totals
+      assert.matches("^date%s+no_results%s+results%s+total$", lines[1])
+      -- Every line ends its columns at the same places.
+      local function ends(line)
+        local out = {}
+        for e in line:gmatch("()%S+") do out[#out + 1] = e end
+        return out
+      end
+      for i = 2, 8 do
+        local row = expected[i - 1]
+        assert.equal(string.format("%s  %10d  %7d  %5d", row.date, row.no_results, row.results,
+          row.total), lines[i])
+      end
+      assert.equal(#lines[1], #lines[2])
+      assert.equal(#ends(lines[1]), #ends(lines[10]))
+      assert.equal(string.format("total       %10d  %7d  %5d", sum("no_results"), sum("results"),
+        sum("total")), lines[10])
+    end)
+
+    it("can leave the totals out", function()
+      local r = run { "--no-totals", "15", "2021-04-09", "2021-04-15" }
+      assert.equal(0, r.code)
+      assert.is_nil(r.out:find("total ", 1, true))
+      assert.is_nil(r.out:find("---", 1, true))
+    end)
+  end)
+
+  describe("csv output", function()
+    it("prints a header, the days and a totals row", function()
+      local r = run { "-o", "csv", "15", "2021-04-09", "2021-04-15" }
+      assert.equal(0, r.code, r.err)
+      local rows = {}
+      for rec in csv.from_string(r.out):records() do rows[#rows + 1] = rec.fields end
+      assert.same({ "date", "no_results", "results", "total" }, rows[1])
+      assert.equal(9, #rows)
+      for i, row in ipairs(expected) do
+        assert.same({ row.date, tostring(row.no_results), tostring(row.results),
+          tostring(row.total) }, rows[i + 1])
+      end
+      assert.same({ "total", tostring(sum("no_results")), tostring(sum("results")),
+        tostring(sum("total")) }, rows[9])
+    end)
+  end)
+
+  describe("json output", function()
+    it("prints the days and totals as one JSON object", function()
+      local r = run { "--output=json", "15", "2021-04-09", "2021-04-15" }
+      assert.equal(0, r.code, r.err)
+      local doc = cjson.decode(r.out)
+      assert.equal(15, doc.project)
+      assert.equal("2021-04-09", doc.start)
+      assert.equal("2021-04-15", doc["end"])
+      assert.same({ "no_results", "results", "total" }, doc.columns)
+      assert.equal(7, #doc.days)
+      for i, row in ipairs(expected) do
+        assert.equal(row.date, doc.days[i].date)
+        assert.equal(row.total, doc.days[i].total)
+      end
+      assert.equal(sum("total"), doc.totals.total)
+      assert.equal(sum("no_results"), doc.totals.no_results)
+    end)
+
+    it("prints the same bytes run after run", function()
+      local a = run { "-o", "json", "15", "2021-04-09", "2021-04-15" }
+      local b = run { "-o", "json", "15", "2021-04-09", "2021-04-15" }
+      assert.equal(a.out, b.out)
+    end)
+  end)
+
+  describe("projects", function()
+    it("finds a project by name", function()
+      local by_id = run { "15", "2021-04-09", "2021-04-10" }
+      local by_name = run { "test", "2021-04-09", "2021-04-10" }
+      assert.equal(0, by_name.code, by_name.err)
+      assert.equal(by_id.out, by_name.out)
+    end)
+
+    it("exits 1 for a name no project has", function()
+      local r = run { "no-such-project", "2021-04-09", "2021-04-10" }
+      assert.equal(1, r.code)
+      assert.matches('no base project is named "no-such-project"', r.err, 1, true)
+      assert.equal("", r.out)
+    end)
+
+    it("exits 1 for a name two projects have", function()
+      for _ = 1, 2 do
+        assert(emu.client:create_base_project { name = "twin", region = "eu-west-1",
+          type = "AVR", buckets = { 8881 } })
+      end
+      local r = run { "twin", "2021-04-09", "2021-04-10" }
+      assert.equal(1, r.code)
+      assert.matches('2 base projects are named "twin"', r.err, 1, true)
+    end)
+
+    it("exits 1 with the API's message for an unknown id", function()
+      local r = run { "999999", "2021-04-09", "2021-04-10" }
+      assert.equal(1, r.code)
+      assert.matches("HTTP 404", r.err, 1, true)
+    end)
+  end)
+
+  describe("usage", function()
+    it("prints the help on -h and exits 0", function()
+      local r = run { "-h" }
+      assert.equal(0, r.code)
+      assert.matches("^usage: stats.lua", r.out)
+      assert.matches("-o, --output FORMAT", r.out, 1, true)
+    end)
+
+    it("exits 2 on bad dates, reversed dates and unknown formats", function()
+      for _, args in ipairs {
+        { "15", "2021-02-30", "2021-03-01" },
+        { "15", "2021-4-9", "2021-04-10" },
+        { "15", "2021-04-10", "2021-04-09" },
+        { "-o", "xml", "15", "2021-04-09", "2021-04-10" },
+        { "15", "2021-04-09" },
+        { "-x", "15", "2021-04-09", "2021-04-10" },
+      } do
+        local r = run(args)
+        assert.equal(2, r.code, table.concat(args, " "))
+        assert.matches("usage: stats.lua", r.err, 1, true)
+        assert.equal("", r.out)
+      end
+    end)
+
+    it("exits 1 when the token is missing", function()
+      local r = run({ "15", "2021-04-09", "2021-04-10" }, { token = false })
+      assert.equal(1, r.code)
+      assert.matches("ACRCLOUD_ACCESS_TOKEN", r.err, 1, true)
+    end)
+  end)
+end)
