@@ -1,0 +1,31 @@
+rockspec_format = "3.0"
+package = "acrlua"
+version = "scm-1"
+source = {
+  url = "git+https://example.invalid/acrlua.git",
+}
+description = {
+  summary = "A client for the ACRCloud Console API, in C with Lua 5.4 bindings",
+  detailed = [[
+The `acrcloud` module: every ACRCloud Console API endpoint as a Lua function,
+over libcurl, with a local emulator of the API (`acrcloud.emulator`).]],
+  license = "MIT",
+}
+dependencies = {
+  "lua >= 5.4, < 5.5",
+  "lua-cjson",
+}
+external_dependencies = {
+  CURL = { header = "curl/curl.h" },
+  MICROHTTPD = { header = "microhttpd.h" },
+}
+build = {
+  type = "cmake",
+  variables = {
+    CMAKE_BUILD_TYPE = "Release",
+    LUA_CMOD_DIR = "$(LIBDIR)",
+    LUA_LMOD_DIR = "$(LUADIR)",
+    ACRLUA_TESTS = "OFF",
+    ACRLUA_INSTALL_EXTRAS = "OFF",
+  },
+}
