@@ -15,10 +15,9 @@ dependencies = {
   "lua >= 5.4, < 5.5",
   "lua-cjson",
 }
-external_dependencies = {
-  CURL = { header = "curl/curl.h" },
-  MICROHTTPD = { header = "microhttpd.h" },
-}
+-- libcurl, libmicrohttpd and the Lua headers are found by CMake through
+-- pkg-config (Debian keeps curl.h under a multiarch include directory that
+-- LuaRocks' header search does not look in).
 build = {
   type = "cmake",
   variables = {
