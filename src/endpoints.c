@@ -142,6 +142,10 @@ const char *acr_location_name(acr_location in) {
   case ACR_IN_PATH: return "path";
   case ACR_IN_QUERY: return "query";
   case ACR_IN_BODY: return "body";
+  case ACR_IN_FILE: return "file";
+  case ACR_IN_HOST: return "host";
+  case ACR_IN_SECRET: return "secret";
+  case ACR_IN_OUTPUT: return "output";
   }
   return "?";
 }

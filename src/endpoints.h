@@ -10,10 +10,34 @@
 
 /* Where a parameter goes. */
 typedef enum {
-  ACR_IN_PATH,  /* substituted into {name} in the path, percent-encoded */
-  ACR_IN_QUERY, /* ?name=value */
-  ACR_IN_BODY   /* a field of the JSON body */
+  ACR_IN_PATH,   /* substituted into {name} in the path, percent-encoded; a
+                    list is joined with commas */
+  ACR_IN_QUERY,  /* ?name=value */
+  ACR_IN_BODY,   /* a field of the JSON body (a form field in multipart) */
+  ACR_IN_FILE,   /* a path: the file is sent as a multipart part, streamed */
+  ACR_IN_HOST,   /* fills {name} in the endpoint's host (a region) */
+  ACR_IN_SECRET, /* used to sign the request, never sent */
+  ACR_IN_OUTPUT  /* raw responses: write the bytes to this path */
 } acr_location;
+
+/* How the request body goes. */
+typedef enum {
+  ACR_BODY_JSON,     /* JSON, when there are body fields */
+  ACR_BODY_MULTIPART /* multipart/form-data when a file parameter is given,
+                        JSON otherwise */
+} acr_body_kind;
+
+/* What the response holds. */
+typedef enum {
+  ACR_RESPONSE_JSON,
+  ACR_RESPONSE_RAW /* bytes (audio, PDF): returned as a string or written to
+                      the output parameter's path */
+} acr_response_kind;
+
+typedef enum {
+  ACR_AUTH_BEARER, /* Authorization: Bearer <token> */
+  ACR_AUTH_SIGNED  /* the Identification API: HMAC-SHA1 form fields */
+} acr_auth;
 
 /* Accepted Lua types, as a bit set. */
 enum {

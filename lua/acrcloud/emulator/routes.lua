@@ -12,7 +12,8 @@ local router = require "acrcloud.emulator.router"
 
 local M = {}
 
-M.AREAS = { "base_projects", "bd_projects", "user_reports" }
+M.AREAS = { "base_projects", "bd_projects", "user_reports", "buckets", "streams",
+  "bd_channels", "file_scanning", "ucf", "account", "identify" }
 
 -- handlers, rules: by operation name, merged from all areas; bindings: a
 -- list of { path =, param =, model =, find = function(ctx, value) }: every

@@ -134,7 +134,19 @@ function M.new()
   self.user_reports = {}       -- ["pid/stream_id"] = { report, ... }
   self.user_report_seq = 984589 -- the spec's example id is 984590
   self.random = 0x2545F491     -- deterministic keys, run after run
+  -- Each handler area may add collections and seed data of its own.
+  for _, area in ipairs(require("acrcloud.emulator.routes").AREAS) do
+    local mod = require("acrcloud.emulator.handlers." .. area)
+    if mod.seed then mod.seed(self) end
+  end
   return self
+end
+
+-- state:add_collection(name, records, first_id): a new collection holding
+-- copies of the records; new ids continue from first_id or the largest seed.
+function State:add_collection(name, records, first_id)
+  self[name] = new_collection(records or {}, first_id or 1)
+  return self[name]
 end
 
 -- Parses an id from a path segment: only plain decimal digits name a record.

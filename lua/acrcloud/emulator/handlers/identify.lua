@@ -1,0 +1,7 @@
+-- Handlers of the identify area (being written).
+local M = { handlers = {}, rules = {}, bindings = {} }
+
+-- seed(state): collections and data this area starts with.
+function M.seed(state) local _ = state end
+
+return M
