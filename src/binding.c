@@ -11,6 +11,7 @@
 #include "http.h"
 #include "json.h"
 #include "params.h"
+#include "sign.h"
 
 static int call_endpoint(lua_State *L) {
   return acr_client_call(L, lua_touserdata(L, lua_upvalueindex(1)));
@@ -46,6 +47,28 @@ static int decode(lua_State *L) {
   return 2;
 }
 
+/* acrcloud.hmac_sha1(key, data): the raw 20-byte MAC. */
+static int hmac_sha1(lua_State *L) {
+  size_t kl, dl;
+  const char *key = luaL_checklstring(L, 1, &kl);
+  const char *data = luaL_checklstring(L, 2, &dl);
+  unsigned char mac[ACR_SHA1_SIZE];
+  if (acr_hmac_sha1(key, kl, data, dl, mac) != 0)
+    return luaL_error(L, "hmac_sha1 failed");
+  lua_pushlstring(L, (const char *)mac, sizeof mac);
+  return 1;
+}
+
+/* acrcloud.base64(s) */
+static int base64(lua_State *L) {
+  size_t len;
+  const unsigned char *s = (const unsigned char *)luaL_checklstring(L, 1, &len);
+  luaL_Buffer b;
+  char *out = luaL_buffinitsize(L, &b, 4 * ((len + 2) / 3) + 1);
+  luaL_pushresultsize(&b, acr_base64(s, len, out));
+  return 1;
+}
+
 static void set_string(lua_State *L, const char *k, const char *v) {
   lua_pushstring(L, v);
   lua_setfield(L, -2, k);
@@ -68,6 +91,14 @@ static void push_operations(lua_State *L) {
     set_string(L, "summary", ep->summary);
     lua_pushboolean(L, ep->paginated);
     lua_setfield(L, -2, "paginated");
+    set_string(L, "body",
+               ep->body == ACR_BODY_MULTIPART ? "multipart" : "json");
+    set_string(L, "response",
+               ep->response == ACR_RESPONSE_RAW ? "raw" : "json");
+    set_string(L, "auth", ep->auth == ACR_AUTH_SIGNED ? "signed" : "bearer");
+    if (ep->region_from) set_string(L, "region_from", ep->region_from);
+    if (ep->source) set_string(L, "source", ep->source);
+    if (ep->note) set_string(L, "note", ep->note);
     lua_newtable(L);
     int n = 0;
     for (const acr_param *p = ep->params; p->name; p++) {
@@ -111,6 +142,8 @@ int luaopen_acrcloud(lua_State *L) {
                                        {"array", array},
                                        {"encode", encode},
                                        {"decode", decode},
+                                       {"hmac_sha1", hmac_sha1},
+                                       {"base64", base64},
                                        {NULL, NULL}};
   luaL_newlib(L, functions);
   set_string(L, "version", ACRLUA_VERSION);
@@ -120,6 +153,14 @@ int luaopen_acrcloud(lua_State *L) {
   lua_setfield(L, -2, "null");
   push_operations(L);
   lua_setfield(L, -2, "operations");
+  lua_createtable(L, (int)acr_omission_count, 0);
+  for (size_t i = 0; i < acr_omission_count; i++) {
+    lua_createtable(L, 0, 2);
+    set_string(L, "source", acr_omissions[i].source);
+    set_string(L, "reason", acr_omissions[i].reason);
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  lua_setfield(L, -2, "omissions");
   return 1;
 }
 

@@ -66,10 +66,27 @@ typedef struct acr_endpoint {
   const char *host;   /* base URL used instead of the default one, or NULL */
   const char *path; /* template relative to the base URL: /base-projects/{id} */
   const char *area; /* group in the docs: "Base projects", ... */
-  const char *summary;     /* one line */
-  int paginated;           /* answers with data/links/meta */
+  const char *summary; /* one line */
+  int paginated;       /* answers with data/links/meta (or a flat paginator) */
   const acr_param *params; /* terminated by an entry with name == NULL */
+  acr_body_kind body;
+  acr_response_kind response;
+  acr_auth auth;
+  /* With a {region} host: the parameter naming the file-scanning container
+   * whose region fills it when no region is given. */
+  const char *region_from;
+  const char *source; /* the entry's name in shared/api/endpoints.json */
+  const char *note;   /* why the method or path differ from it, or a choice */
 } acr_endpoint;
+
+/* Inventory entries deliberately left out of the table, with the reason. */
+typedef struct acr_omission {
+  const char *source;
+  const char *reason;
+} acr_omission;
+
+extern const acr_omission acr_omissions[];
+extern const size_t acr_omission_count;
 
 extern const acr_endpoint acr_endpoints[];
 extern const size_t acr_endpoint_count;

@@ -22,8 +22,19 @@ typedef enum {
   ACR_HTTP_OK,      /* a response arrived (any status) */
   ACR_HTTP_TIMEOUT, /* the connect or total timeout ran out */
   ACR_HTTP_NETWORK, /* DNS, connect, TLS, reset, ... */
+  ACR_HTTP_FILE,    /* a file to send or to write could not be used */
   ACR_HTTP_NOMEM
 } acr_http_result;
+
+/* One part of a multipart/form-data body: a text field, or a file streamed
+ * from disk (never read whole into memory). */
+typedef struct acr_http_part {
+  const char *name;
+  const char *value; /* a text field, or NULL */
+  size_t value_len;
+  const char *file;     /* a path to stream, or NULL */
+  const char *filename; /* the name the server sees for a file */
+} acr_http_part;
 
 typedef struct acr_http_request {
   const char *method;
@@ -32,6 +43,12 @@ typedef struct acr_http_request {
   size_t header_count;
   const char *body; /* NULL: no body */
   size_t body_len;
+  const acr_http_part *parts; /* a multipart body instead of body */
+  size_t part_count;
+  const char *upload_file; /* a file streamed as the body (PUT to a presigned
+                              URL), instead of body and parts */
+  const char *output;      /* write a 2xx body to this path (through path.part,
+                              renamed once complete) instead of res->body */
   long timeout_ms, connect_timeout_ms;
   const char *user_agent;
 } acr_http_request;

@@ -121,7 +121,7 @@ static const char *value_text(lua_State *L, int idx, size_t *len) {
   return lua_tolstring(L, -1, len);
 }
 
-static void check_params(lua_State *L, const acr_endpoint *ep, int idx) {
+void acr_check_params(lua_State *L, const acr_endpoint *ep, int idx) {
   char tn[96];
   lua_pushnil(L);
   while (lua_next(L, idx)) {
@@ -144,6 +144,22 @@ static void check_params(lua_State *L, const acr_endpoint *ep, int idx) {
     if (p->in == ACR_IN_PATH && lua_type(L, -1) == LUA_TSTRING &&
         lua_rawlen(L, -1) == 0)
       luaL_error(L, "%s: parameter '%s' must not be empty", ep->name, name);
+    if (p->in == ACR_IN_PATH && lua_istable(L, -1)) {
+      lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+      if (n == 0)
+        luaL_error(L, "%s: parameter '%s' must not be an empty list", ep->name,
+                   name);
+      for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, -1, i);
+        if (!type_ok(L, -1, p->types & ~(unsigned)ACR_T_ARRAY) ||
+            (lua_type(L, -1) == LUA_TSTRING && lua_rawlen(L, -1) == 0))
+          luaL_error(L,
+                     "%s: element %d of '%s' must be a non-empty string "
+                     "or an integer",
+                     ep->name, (int)i, name);
+        lua_pop(L, 1);
+      }
+    }
     lua_pop(L, 1);
   }
   for (const acr_param *p = ep->params; p->name; p++) {
@@ -154,6 +170,32 @@ static void check_params(lua_State *L, const acr_endpoint *ep, int idx) {
       luaL_error(L, "%s: missing required parameter '%s' (%s)", ep->name,
                  p->name, acr_location_name(p->in));
   }
+}
+
+/* Pushes one path value encoded as a segment: a list is joined with commas,
+ * each element encoded on its own. */
+static void push_segment(lua_State *L, int idx) {
+  lua_Integer n = lua_istable(L, idx) ? (lua_Integer)lua_rawlen(L, idx) : 1;
+  luaL_checkstack(L, (int)(2 * n + 2), "too many ids");
+  for (lua_Integer i = 1; i <= n; i++) {
+    size_t len;
+    if (lua_istable(L, idx))
+      lua_rawgeti(L, idx, i);
+    else
+      lua_pushvalue(L, idx);
+    const char *text = value_text(L, -1, &len);
+    /* "." and ".." would be read as dot-segments: encode the dots too. */
+    if (strcmp(text, ".") == 0)
+      lua_pushliteral(L, "%2E");
+    else if (strcmp(text, "..") == 0)
+      lua_pushliteral(L, "%2E%2E");
+    else
+      acr_push_encoded(L, text, len);
+    lua_replace(L, -3);
+    lua_pop(L, 1);
+    if (i < n) lua_pushliteral(L, ",");
+  }
+  lua_concat(L, (int)(2 * n - 1));
 }
 
 /* Pushes the path with its parameters filled in; returns 1 (one string). */
@@ -213,6 +255,47 @@ static void push_query(lua_State *L, const acr_endpoint *ep, int idx) {
   lua_concat(L, pieces); /* 0 pieces pushes "" */
 }
 
+static int has_file(lua_State *L, const acr_endpoint *ep, int idx) {
+  for (const acr_param *p = ep->params; p->name; p++) {
+    if (p->in != ACR_IN_FILE) continue;
+    int t = lua_getfield(L, idx, p->name);
+    lua_pop(L, 1);
+    if (t != LUA_TNIL) return 1;
+  }
+  return 0;
+}
+
+/* Pushes the parts of a multipart body: {name =, value =} for each body
+ * field (text; tables as JSON) and {name =, file =} for each file. */
+static void push_parts(lua_State *L, const acr_endpoint *ep, int idx) {
+  int n = 0;
+  lua_newtable(L);
+  for (const acr_param *p = ep->params; p->name; p++) {
+    if (p->in != ACR_IN_BODY && p->in != ACR_IN_FILE) continue;
+    if (lua_getfield(L, idx, p->name) == LUA_TNIL) {
+      lua_pop(L, 1);
+      if (!p->fallback) continue;
+      lua_pushstring(L, p->fallback);
+    }
+    lua_createtable(L, 0, 2);
+    lua_pushstring(L, p->name);
+    lua_setfield(L, -2, "name");
+    if (p->in == ACR_IN_FILE) {
+      lua_pushvalue(L, -2);
+      lua_setfield(L, -2, "file");
+    } else if (lua_istable(L, -2)) {
+      acr_json_encode(L, -2);
+      lua_setfield(L, -2, "value");
+    } else {
+      size_t len;
+      value_text(L, -2, &len);
+      lua_setfield(L, -2, "value");
+    }
+    lua_rawseti(L, -3, ++n);
+    lua_pop(L, 1);
+  }
+}
+
 /* Pushes the JSON body, or nil when the endpoint takes none. */
 static void push_body(lua_State *L, const acr_endpoint *ep, int idx) {
   int has_body = 0;
@@ -249,6 +332,7 @@ static void push_body(lua_State *L, const acr_endpoint *ep, int idx) {
 
 void acr_build_request(lua_State *L, const acr_endpoint *ep, int params_idx,
                        const char *base) {
+  int multipart;
   if (lua_isnoneornil(L, params_idx)) {
     lua_newtable(L);
     params_idx = lua_gettop(L);
@@ -258,10 +342,19 @@ void acr_build_request(lua_State *L, const acr_endpoint *ep, int params_idx,
       luaL_error(L, "%s: params must be a table, got %s", ep->name,
                  luaL_typename(L, params_idx));
   }
-  check_params(L, ep, params_idx);
+  acr_check_params(L, ep, params_idx);
   lua_pushstring(L, base);
   push_path(L, ep, params_idx);
   push_query(L, ep, params_idx);
   lua_concat(L, 3);
-  push_body(L, ep, params_idx);
+  /* A multipart endpoint sends JSON unless a file is given (the audio_url
+   * and acrid variants of an upload). */
+  multipart = ep->body == ACR_BODY_MULTIPART && has_file(L, ep, params_idx);
+  if (multipart) {
+    lua_pushnil(L);
+    push_parts(L, ep, params_idx);
+  } else {
+    push_body(L, ep, params_idx);
+    lua_pushnil(L);
+  }
 }

@@ -11,8 +11,13 @@
 
 #include "endpoints.h"
 
-/* Checks the table at params_idx (or none) against ep and pushes two values:
- * the URL (base .. path .. query) and the body (a JSON string, or nil). */
+/* Raises unless the table at idx suits ep: unknown keys, missing required
+ * parameters, types. */
+void acr_check_params(lua_State *L, const acr_endpoint *ep, int idx);
+
+/* Checks the table at params_idx (or none) against ep and pushes three
+ * values: the URL (base .. path .. query), the body (a JSON string, or nil)
+ * and the multipart parts ({{name =, value = | file =}, ...}, or nil). */
 void acr_build_request(lua_State *L, const acr_endpoint *ep, int params_idx,
                        const char *base);
 
