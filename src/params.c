@@ -213,17 +213,8 @@ static int push_path(lua_State *L, const acr_endpoint *ep, int idx) {
     const char *close = strchr(open, '}');
     lua_pushlstring(L, open + 1, (size_t)(close - open - 1));
     lua_gettable(L, idx);
-    size_t len;
-    const char *text = value_text(L, -1, &len);
-    /* "." and ".." would be read as dot-segments: encode the dots too. */
-    if (strcmp(text, ".") == 0)
-      lua_pushliteral(L, "%2E");
-    else if (strcmp(text, "..") == 0)
-      lua_pushliteral(L, "%2E%2E");
-    else
-      acr_push_encoded(L, text, len);
-    lua_replace(L, -3);
-    lua_pop(L, 1);
+    push_segment(L, lua_gettop(L));
+    lua_remove(L, -2);
     pieces += 2;
     s = close + 1;
   }
