@@ -73,7 +73,8 @@ static int has_control(const char *s) {
 }
 
 static const char *const option_names[] = {
-    "token", "base_url", "timeout", "connect_timeout", "user_agent", NULL};
+    "token",      "base_url", "timeout", "connect_timeout",
+    "user_agent", "hosts",    NULL};
 
 /* Raises unless every key of the table at idx is one of names. */
 static void check_keys(lua_State *L, int idx, const char *const names[],
@@ -152,11 +153,36 @@ int acr_client_new(lua_State *L) {
                "without spaces, got '%s'",
                base);
 
-  /* The user value caches the regions of file-scanning containers. */
+  /* The user value holds {hosts = the overrides of endpoints' own hosts,
+   * regions = the regions of file-scanning containers, cached}. */
+  lua_createtable(L, 0, 2);
+  lua_newtable(L);
+  lua_setfield(L, -2, "regions");
+  lua_newtable(L);
+  if (lua_getfield(L, 1, "hosts") == LUA_TTABLE) {
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+      const char *v = lua_tostring(L, -1);
+      if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING ||
+          has_control(v) || strchr(v, ' ') ||
+          (strncmp(v, "http://", 7) && strncmp(v, "https://", 8)))
+        luaL_error(L, "acrcloud.new: hosts must map an endpoint's host to an "
+                      "http:// or https:// URL");
+      lua_pushvalue(L, -2);
+      lua_insert(L, -2);
+      lua_settable(L, -5);
+    }
+  } else if (!lua_isnil(L, -1)) {
+    luaL_error(L, "acrcloud.new: option 'hosts' must be a table");
+  }
+  lua_pop(L, 1);
+  lua_setfield(L, -2, "hosts");
+  int uv = lua_gettop(L);
   acr_client *c = lua_newuserdatauv(L, sizeof *c, 1);
   memset(c, 0, sizeof *c);
-  lua_newtable(L);
+  lua_pushvalue(L, uv);
   lua_setiuservalue(L, -2, 1);
+  lua_remove(L, uv);
   luaL_setmetatable(L, ACR_CLIENT_MT);
   /* From here on, __gc frees whatever was set if an error is raised. */
   c->http = acr_http_new();
@@ -442,6 +468,7 @@ static int valid_region(const char *s) {
 static int push_container_region(lua_State *L, const acr_endpoint *ep,
                                  int params_idx) {
   lua_getiuservalue(L, 1, 1);
+  lua_getfield(L, -1, "regions");
   int cache = lua_gettop(L);
   lua_getfield(L, params_idx, ep->region_from);
   lua_pushvalue(L, -1);
@@ -471,12 +498,21 @@ static int push_container_region(lua_State *L, const acr_endpoint *ep,
  * after pushing nil, err (the region could not be resolved). */
 static int push_base(lua_State *L, acr_client *c, const acr_endpoint *ep,
                      int params_idx) {
-  if (!c->default_base || !ep->host) {
+  const char *host = NULL;
+  if (ep->host) {
+    lua_getiuservalue(L, 1, 1);
+    lua_getfield(L, -1, "hosts");
+    lua_getfield(L, -1, ep->host);
+    host = lua_tostring(L, -1); /* kept alive in the user value */
+    lua_pop(L, 3);
+    if (!host && c->default_base) host = ep->host;
+  }
+  if (!host) {
     lua_pushstring(L, c->base_url);
     return 1;
   }
-  if (!strstr(ep->host, "{region}")) {
-    lua_pushstring(L, ep->host);
+  if (!strstr(host, "{region}")) {
+    lua_pushstring(L, host);
     return 1;
   }
   int top = lua_gettop(L);
@@ -498,7 +534,7 @@ static int push_base(lua_State *L, acr_client *c, const acr_endpoint *ep,
                       "%s: region '%s' may hold only letters, digits and "
                       "dashes",
                       ep->name, region);
-  luaL_gsub(L, ep->host, "{region}", region);
+  luaL_gsub(L, host, "{region}", region);
   lua_replace(L, top + 1);
   lua_settop(L, top + 1);
   return 1;
