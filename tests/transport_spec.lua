@@ -143,7 +143,8 @@ describe("hosts", function()
 
   local function container(client)
     return assert(client:create_fs_container{ name = "c", region = "us-west-2",
-      buckets = { 8881 }, audio_type = "linein" }).data.id
+      buckets = { 8881 }, audio_type = "linein", engine = 1,
+      policy = { type = "traverse", interval = 1, rec_length = 10 } }).data.id
   end
 
   it("fill a file-scanning host with the container's region, asked once", function()
@@ -199,7 +200,8 @@ describe("the file-scanning upload flow", function()
   it("gets a presigned URL, streams the file there and registers it", function()
     local client = new_client()
     local id = assert(client:create_fs_container{ name = "c", region = "eu-west-1",
-      buckets = { 8881 }, audio_type = "linein" }).data.id
+      buckets = { 8881 }, audio_type = "linein", engine = 1,
+      policy = { type = "traverse", interval = 1, rec_length = 10 } }).data.id
     local path = os.tmpname()
     write_file(path, string.rep("x", 12345))
     local body = assert(client:upload_fs_file{ container_id = id, file = path, name = "Show" })
