@@ -9,6 +9,8 @@ local common = require "acrcloud.emulator.common"
 local faults_mod = require "acrcloud.emulator.faults"
 local httpd = require "acrcloud.httpd"
 local json = require "acrcloud.emulator.json"
+local multipart = require "acrcloud.emulator.multipart"
+local presigned = require "acrcloud.emulator.presigned"
 local routes = require "acrcloud.emulator.routes"
 local state_mod = require "acrcloud.emulator.state"
 local validate = require "acrcloud.emulator.validate"
@@ -99,12 +101,20 @@ function Server:authorized(req)
   return given == self.token
 end
 
--- The body as a table: JSON (any content type) or a urlencoded form; an
--- empty body is an empty table. nil, message when it is neither.
+-- The body as a table: JSON (any content type), a urlencoded form, or
+-- multipart/form-data (text parts; the parts with a filename come second,
+-- by name, as { filename =, content_type =, data = }); an empty body is an
+-- empty table. nil, message when it is none of these.
 local function parse_body(req)
   local body = req.body or ""
   if not body:find("%S") then return {} end
   local ctype = (req.headers["content-type"] or ""):lower()
+  if multipart.is_multipart(ctype) then
+    -- The original header: the boundary is case-sensitive.
+    local fields, files = multipart.parse_request(req.headers["content-type"], body)
+    if not fields then return nil, files end
+    return fields, files, true
+  end
   -- curl -d sends JSON as a form; JSON-looking bodies are read as JSON.
   if ctype:find("application/x-www-form-urlencoded", 1, true) and not body:match("^%s*[{[]") then
     return validate.parse_query(body)
@@ -162,7 +172,9 @@ function Server:dispatch_api(req, rel, entry)
   end
   local r = route.value
   entry.operation = r.op.name
-  if not self:authorized(req) then return message(401, "Unauthenticated.") end
+  if r.op.auth ~= "signed" and not self:authorized(req) then
+    return message(401, "Unauthenticated.")
+  end
 
   local delay
   local f = self.faults:take(r.op.name, rel, req.method:upper())
@@ -191,12 +203,12 @@ function Server:dispatch_api(req, rel, entry)
     if obj == nil then common.not_found(b.model, value) end
     ctx.bound[b.param] = obj
   end
-  local body, err = parse_body(req)
-  if not body then return message(400, err) end
-  ctx.body = body
+  local body, files, form = parse_body(req)
+  if not body then return message(400, files) end
+  ctx.body, ctx.files = body, files or {}
   local errors = validate.errors()
-  ctx.params = validate.check_params(r.op, { path = path_params, query = query, body = body },
-    errors)
+  ctx.params = validate.check_params(r.op, { path = path_params, query = query, body = body,
+    files = ctx.files, form = form }, errors)
   validate.apply_rules(r.rules, ctx.params, errors, ctx)
   if errors:any() then
     local failure = validate.failure(errors)
@@ -204,6 +216,7 @@ function Server:dispatch_api(req, rel, entry)
   end
   local status, out, headers = r.handler(ctx)
   local res = answer(status, out, headers)
+  if type(out) == "string" then res = { status = status, raw = out, headers = headers } end
   res.delay = delay
   return res
 end
@@ -221,6 +234,8 @@ function Server:dispatch(req, entry)
   end
   local rel = path:sub(#mount + 1)
   if rel == "" then rel = "/" end
+  local signed = presigned.dispatch(self, req, rel, entry)
+  if signed then return signed end
   if self:is_admin(path) then
     return self:dispatch_admin(req, rel)
   end

@@ -165,10 +165,32 @@ end
 
 -- Parameters ---------------------------------------------------------------
 
--- check_params(op, { path = {}, query = {}, body = {} }, errors) -> params
+-- Parameters that only the client uses: they pick the host, sign the
+-- request, or name a file to write the answer to; none reaches a server.
+local CLIENT_SIDE = { host = true, secret = true, output = true }
+
+-- A multipart text field holding JSON, for a parameter that takes a table
+-- (the client sends tables in forms JSON-encoded): the decoded table, or the
+-- string as it is.
+local function form_table(value, types)
+  if type(value) ~= "string" or not value:match("^%s*[{[]") then return value end
+  for _, t in ipairs(types) do
+    if t == "array" or t == "object" then
+      local v = json.decode(value)
+      if type(v) == "table" then return v end
+      return value
+    end
+  end
+  return value
+end
+
+-- check_params(op, { path = {}, query = {}, body = {}, files = {}, form = bool }, errors)
+--   -> params
 -- Returns the operation's parameters by name, coerced to their types (query
 -- integers become integers). Missing optional ones are absent, or carry the
--- table's default. Problems go into `errors`.
+-- table's default. Parameters with location "file" come from the multipart
+-- parts that carry a filename ({ filename =, content_type =, data = });
+-- `form` says the body was multipart. Problems go into `errors`.
 function M.check_params(op, inputs, errors)
   local params = {}
   for _, p in ipairs(op.params or {}) do
@@ -176,12 +198,26 @@ function M.check_params(op, inputs, errors)
     local attr = M.attribute(name)
     local types = parse_types(p.type)
     local value
-    if where == "path" then
+    if CLIENT_SIDE[where] then
+      goto continue
+    elseif where == "file" then
+      value = (inputs.files or {})[name]
+      if value == nil and inputs.body[name] ~= nil and inputs.body[name] ~= "" then
+        -- Sent as a text field (or in JSON) rather than as a file part.
+        errors:add(name, "The " .. attr .. " must be a file.")
+      elseif value == nil and p.required then
+        errors:add(name, "The " .. attr .. " field is required.")
+      elseif value ~= nil then
+        params[name] = value
+      end
+      goto continue
+    elseif where == "path" then
       value = inputs.path[name]
     elseif where == "query" then
       value = inputs.query[name]
     else
       value = inputs.body[name]
+      if inputs.form then value = form_table(value, types) end
     end
     -- As in Laravel: null and "" count as absent (ConvertEmptyStringsToNull),
     -- and `required` refuses an empty list too; an optional one may be [].
@@ -199,6 +235,7 @@ function M.check_params(op, inputs, errors)
         errors:add(name, type_message(attr, types))
       end
     end
+    ::continue::
   end
   return params
 end

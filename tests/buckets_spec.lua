@@ -1,0 +1,695 @@
+-- Buckets, audio files, live and recorded channels, dedup files: every
+-- operation through the client against the emulator (what went on the wire,
+-- what came back, 404s and 422s), the multipart upload, and the emulator's
+-- multipart parser and parameter locations on their own.
+local acrcloud = require "acrcloud"
+local emulator = require "acrcloud.emulator"
+local multipart = require "acrcloud.emulator.multipart"
+local validate = require "acrcloud.emulator.validate"
+
+local TOKEN = "buckets-spec-token"
+local emu, admin, client, dir
+
+local function new_client()
+  return acrcloud.new{ token = TOKEN, base_url = emu.url }
+end
+
+-- The API requests the emulator received since the last reset, oldest first.
+local function requests()
+  return assert(admin:request("GET", "/_emulator/requests")).data
+end
+
+local function last_request()
+  local list = requests()
+  return list[#list]
+end
+
+local function decoded_body(r) return acrcloud.decode(r.body) end
+
+local function write_file(name, bytes)
+  local path = dir .. "/" .. name
+  local f = assert(io.open(path, "wb"))
+  f:write(bytes)
+  f:close()
+  return path
+end
+
+local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+
+-- A request the client cannot make (a malformed body): through curl.
+-- Returns the status and the decoded answer.
+local function curl(method, path, args)
+  local cmd = table.concat({ "curl -sS -o - -w '\\n%{http_code}' -X", method,
+    "-H", q("Authorization: Bearer " .. TOKEN), args, q(emu.url .. path) }, " ")
+  local p = assert(io.popen(cmd))
+  local out = p:read("a")
+  p:close()
+  local body, code = out:match("^(.*)\n(%d+)$")
+  return tonumber(code), acrcloud.decode(body)
+end
+
+-- Bytes that text handling would spoil: NUL, CR LF, a boundary look-alike.
+local AUDIO = "ID3\3\0\0\0\0\0\0" .. "\r\n--not-the-boundary\r\n" .. string.rep("\255\0\1", 100)
+
+setup(function()
+  emu = emulator.spawn{ token = TOKEN }
+  admin = new_client()
+  dir = os.tmpname()
+  os.remove(dir)
+  assert(os.execute("mkdir " .. q(dir)))
+end)
+
+teardown(function()
+  admin:close()
+  emu.stop()
+  os.execute("rm -rf " .. q(dir))
+end)
+
+before_each(function()
+  assert(admin:request("POST", "/_emulator/reset"))
+  client = new_client()
+end)
+
+after_each(function() client:close() end)
+
+describe("the emulator's multipart parser", function()
+  local B = "xYz-boundary"
+  local CT = "multipart/form-data; boundary=" .. B
+
+  local function part(headers, data)
+    return "--" .. B .. "\r\n" .. headers .. "\r\n\r\n" .. data .. "\r\n"
+  end
+
+  it("reads text parts as fields and parts with a filename as files", function()
+    local body = part('Content-Disposition: form-data; name="title"', "Blue; Hour") ..
+      part('Content-Disposition: form-data; name="file"; filename="a.mp3"\r\n' ..
+        "Content-Type: audio/mpeg", AUDIO) .. "--" .. B .. "--\r\n"
+    local fields, files = multipart.parse_request(CT, body)
+    assert.same({ title = "Blue; Hour" }, fields)
+    assert.same({ file = { filename = "a.mp3", content_type = "audio/mpeg", data = AUDIO } },
+      files)
+  end)
+
+  it("takes a quoted boundary and ignores the preamble and the epilogue", function()
+    local body = "preamble\r\n" .. part('Content-Disposition: form-data; name="a"', "1") ..
+      "--" .. B .. "--\r\nepilogue"
+    local fields = multipart.parse_request('multipart/form-data; boundary="' .. B .. '"', body)
+    assert.same({ a = "1" }, fields)
+  end)
+
+  it("unescapes quoted names as curl writes them", function()
+    local body = part('Content-Disposition: form-data; name="a"; filename="x \\"y\\".mp3"', "") ..
+      "--" .. B .. "--"
+    local _, files = multipart.parse_request(CT, body)
+    assert.equal('x "y".mp3', files.a.filename)
+  end)
+
+  it("keeps the last of parts sharing a name", function()
+    local body = part('Content-Disposition: form-data; name="a"', "1") ..
+      part('Content-Disposition: form-data; name="a"', "2") .. "--" .. B .. "--"
+    assert.same({ a = "2" }, (multipart.parse_request(CT, body)))
+  end)
+
+  it("treats a part with an empty filename and no data as no file", function()
+    local body = part('Content-Disposition: form-data; name="file"; filename=""', "") ..
+      "--" .. B .. "--"
+    local fields, files = multipart.parse_request(CT, body)
+    assert.same({ {}, {} }, { fields, files })
+  end)
+
+  it("refuses a content type without a boundary", function()
+    local fields, err = multipart.parse_request("multipart/form-data", "--x--")
+    assert.is_nil(fields)
+    assert.matches("boundary", err)
+  end)
+
+  it("refuses a body without its closing boundary", function()
+    local body = part('Content-Disposition: form-data; name="a"', "1")
+    local fields, err = multipart.parse_request(CT, body)
+    assert.is_nil(fields)
+    assert.matches("closing boundary", err)
+  end)
+
+  it("refuses a part without a form-data name", function()
+    local body = part("Content-Type: text/plain", "1") .. "--" .. B .. "--"
+    local fields, err = multipart.parse_request(CT, body)
+    assert.is_nil(fields)
+    assert.matches("no form%-data name", err)
+  end)
+end)
+
+describe("parameter locations in the emulator's validation", function()
+  local function check(params, inputs)
+    local errors = validate.errors()
+    inputs.path, inputs.query, inputs.body = inputs.path or {}, inputs.query or {},
+      inputs.body or {}
+    local out = validate.check_params({ params = params }, inputs, errors)
+    return out, errors.fields
+  end
+
+  it("skips host, secret and output parameters even when required", function()
+    local out, errs = check({
+      { name = "region", location = "host", type = "string", required = true },
+      { name = "access_secret", location = "secret", type = "string", required = true },
+      { name = "output", location = "output", type = "string", required = true },
+    }, { body = { access_secret = "leaked" } })
+    assert.same({}, out)
+    assert.same({}, errs)
+  end)
+
+  it("gives a file parameter the uploaded part", function()
+    local file = { filename = "a.mp3", content_type = "audio/mpeg", data = "x" }
+    local out = check({ { name = "file", location = "file", type = "string", required = true } },
+      { files = { file = file }, form = true })
+    assert.equal(file, out.file)
+  end)
+
+  it("refuses a file parameter sent as a text field", function()
+    local _, errs = check({ { name = "file", location = "file", type = "string" } },
+      { body = { file = "/tmp/a.mp3" }, form = true })
+    assert.same({ "The file must be a file." }, errs.file)
+  end)
+
+  it("requires a required file parameter", function()
+    local _, errs = check({ { name = "file", location = "file", type = "string",
+      required = true } }, { form = true })
+    assert.same({ "The file field is required." }, errs.file)
+  end)
+
+  it("decodes JSON form fields for table parameters only", function()
+    local out = check({ { name = "labels", location = "body", type = "array" },
+      { name = "title", location = "body", type = "string" } },
+      { body = { labels = '["a","b"]', title = '["a"]' }, form = true })
+    assert.same({ "a", "b" }, out.labels)
+    assert.equal('["a"]', out.title)
+  end)
+end)
+
+describe("multipart requests to the emulator", function()
+  it("answer 400 when the body is malformed", function()
+    local status, body = curl("POST", "/buckets/8881/files",
+      "-H 'Content-Type: multipart/form-data; boundary=abc' --data-binary 'no parts here'")
+    assert.equal(400, status)
+    assert.matches("boundary", body.message)
+  end)
+
+  it("answer 422 when the file comes as a text field", function()
+    local status, body = curl("POST", "/buckets/8881/files",
+      "-F data_type=audio -F file=not-a-file")
+    assert.equal(422, status)
+    assert.same({ "The file must be a file." }, body.errors.file)
+  end)
+end)
+
+describe("buckets", function()
+  local function create(fields)
+    fields = fields or {}
+    return assert(client:create_bucket{ name = fields.name or "jingles",
+      region = fields.region or "eu-west-1", type = fields.type or "File",
+      labels = fields.labels or { "Music" }, net_type = fields.net_type })
+  end
+
+  it("create sends JSON and answers 201 with the bucket", function()
+    local body, res = create{ name = "jingles", net_type = 2 }
+    local wire = last_request()
+    assert.same({ "POST", "/api/buckets", 201 }, { wire.method, wire.path, res.status })
+    assert.same({ name = "jingles", region = "eu-west-1", type = "File", labels = { "Music" },
+      net_type = 2 }, decoded_body(wire))
+    assert.equal("integer", math.type(body.data.id))
+    assert.same({ "jingles", "File", "eu-west-1", 2, 0, { "Music" } }, { body.data.name,
+      body.data.type, body.data.region, body.data.net_type, body.data.num, body.data.labels })
+  end)
+
+  it("create answers 422 with every bad field", function()
+    local body, err = client:create_bucket{ name = "x", region = "mars", type = "Cassette",
+      net_type = 7 }
+    assert.is_nil(body)
+    assert.equal(422, err.status)
+    assert.same({ "The selected region is invalid." }, err.errors.region)
+    assert.same({ "The selected type is invalid." }, err.errors.type)
+    assert.same({ "The selected net type is invalid." }, err.errors.net_type)
+  end)
+
+  it("list filters by type and region and paginates", function()
+    create{ name = "a" }
+    local body = assert(client:list_buckets{ type = "File", region = "eu-west-1", page = 1,
+      per_page = 2 })
+    local wire = last_request()
+    assert.equal("/api/buckets", wire.path)
+    for _, part in ipairs{ "type=File", "region=eu-west-1", "per_page=2" } do
+      assert.truthy(wire.query:find(part, 1, true), part)
+    end
+    -- 8881, 8883, 14661 are seeded File buckets in eu-west-1.
+    assert.equal(4, body.meta.total)
+    assert.equal(2, #body.data)
+    assert.equal("a", body.data[1].name)
+    for _, b in ipairs(body.data) do assert.equal("File", b.type) end
+  end)
+
+  it("get returns what create made", function()
+    local id = create{ name = "jingles" }.data.id
+    local body = assert(client:get_bucket{ id = id })
+    assert.same({ "GET", "/api/buckets/" .. id }, { last_request().method, last_request().path })
+    assert.same({ id, "jingles" }, { body.data.id, body.data.name })
+  end)
+
+  it("get answers 404 for an unknown id", function()
+    local body, err = client:get_bucket{ id = 999 }
+    assert.is_nil(body)
+    assert.same({ "http", 404 }, { err.kind, err.status })
+    assert.equal("No query results for model [Bucket] 999", err.message)
+  end)
+
+  it("update sends the changed fields with PUT", function()
+    local id = create().data.id
+    local body = assert(client:update_bucket{ id = id, name = "renamed", labels = { "Ads" } })
+    local wire = last_request()
+    assert.same({ "PUT", "/api/buckets/" .. id }, { wire.method, wire.path })
+    assert.same({ name = "renamed", labels = { "Ads" } }, decoded_body(wire))
+    assert.same({ "renamed", { "Ads" } }, { body.data.name, body.data.labels })
+    assert.equal("renamed", assert(client:get_bucket{ id = id }).data.name)
+  end)
+
+  it("update answers 422 for labels that are not strings", function()
+    local body, err = client:update_bucket{ id = 8881, labels = { "ok", 5 } }
+    assert.is_nil(body)
+    assert.same({ "The labels.1 must be a string." }, err.errors["labels.1"])
+  end)
+
+  it("delete removes the bucket and its files", function()
+    assert.truthy(client:delete_bucket{ id = 8883 })
+    local wire = last_request()
+    assert.same({ "DELETE", "/api/buckets/8883", 204 }, { wire.method, wire.path, wire.status })
+    local _, err = client:get_bucket{ id = 8883 }
+    assert.equal(404, err.status)
+    -- The seeded files of 8883 were 380121 and 380122; moving one back
+    -- into another bucket finds nothing.
+    local _, move_err = client:move_audio_files{ bucket_id = 8881, ids = 380121 }
+    assert.equal(404, move_err.status)
+  end)
+end)
+
+describe("audio files", function()
+  local function upload(name, fields)
+    local params = { bucket_id = 8883, data_type = "audio", file = write_file(name, AUDIO),
+      title = "Jingle" }
+    for k, v in pairs(fields or {}) do params[k] = v end
+    return assert(client:upload_audio_file(params))
+  end
+
+  it("upload sends the file as multipart/form-data", function()
+    upload("jingle.mp3", { title = "Jingle" })
+    local wire = last_request()
+    assert.same({ "POST", "/api/buckets/8883/files" }, { wire.method, wire.path })
+    assert.matches("^multipart/form%-data; *boundary=", wire.headers["content-type"])
+    assert.truthy(wire.body:find('name="file"; filename="jingle.mp3"', 1, true))
+    assert.truthy(wire.body:find('name="data_type"\r\n\r\naudio\r\n', 1, true))
+    assert.truthy(wire.body:find('name="title"\r\n\r\nJingle\r\n', 1, true))
+    assert.truthy(wire.body:find(AUDIO, 1, true))
+  end)
+
+  it("upload answers the new file, still processing", function()
+    local body = upload("jingle.mp3", { title = "Jingle" })
+    assert.equal("integer", math.type(body.data.id))
+    assert.same({ 8883, 0, "Jingle", "audio" }, { body.data.bucket_id, body.data.state,
+      body.data.title, body.data.data_type })
+    assert.matches("^%x+$", body.data.acr_id)
+    assert.equal(32, #body.data.acr_id)
+  end)
+
+  it("the emulator keeps the uploaded bytes: get shows their size, ready", function()
+    local id = upload("jingle.mp3").data.id
+    local body = assert(client:get_audio_file{ bucket_id = 8883, id = id })
+    assert.equal("/api/buckets/8883/files/" .. id, last_request().path)
+    assert.same({ id, #AUDIO, "jingle.mp3", 1 }, { body.data.id, body.data.size,
+      body.data.filename, body.data.state })
+  end)
+
+  it("upload passes user_defined through the form as JSON", function()
+    local body = upload("a.mp3", { user_defined = '{"isrc":"GBXXX"}' })
+    assert.same({ isrc = "GBXXX" }, body.data.user_defined)
+  end)
+
+  it("upload with audio_url sends JSON", function()
+    local body = assert(client:upload_audio_file{ bucket_id = 8883, data_type = "audio_url",
+      url = "http://media.example.com/a/song.mp3", title = "Song" })
+    local wire = last_request()
+    assert.same({ "POST", "/api/buckets/8883/files" }, { wire.method, wire.path })
+    assert.matches("^application/json", wire.headers["content-type"])
+    assert.same({ data_type = "audio_url", url = "http://media.example.com/a/song.mp3",
+      title = "Song" }, decoded_body(wire))
+    assert.same({ "audio_url", "song.mp3", "Song" }, { body.data.data_type, body.data.filename,
+      body.data.title })
+  end)
+
+  it("upload of a missing file fails before any request", function()
+    local body, err = client:upload_audio_file{ bucket_id = 8883, data_type = "audio",
+      file = dir .. "/no-such-file.mp3" }
+    assert.is_nil(body)
+    assert.equal("file", err.kind)
+    assert.same({}, requests())
+  end)
+
+  it("upload answers 422 when data_type audio comes without a file", function()
+    local body, err = client:upload_audio_file{ bucket_id = 8883, data_type = "audio" }
+    assert.is_nil(body)
+    assert.equal(422, err.status)
+    assert.same({ "The file field is required when data type is audio." }, err.errors.file)
+  end)
+
+  it("upload answers 422 for an unknown data_type and a bad url", function()
+    local _, err = client:upload_audio_file{ bucket_id = 8883, data_type = "vinyl",
+      url = "not a url" }
+    assert.same({ "The selected data type is invalid." }, err.errors.data_type)
+    assert.same({ "The url format is invalid." }, err.errors.url)
+  end)
+
+  it("upload answers 422 for a bucket that is not a File bucket", function()
+    local _, err = client:upload_audio_file{ bucket_id = 8882, data_type = "audio_url",
+      url = "http://x.example/a.mp3" }
+    assert.equal(422, err.status)
+    assert.matches("is a Live bucket", err.errors.bucket_id[1])
+  end)
+
+  it("upload answers 404 for an unknown bucket", function()
+    local _, err = client:upload_audio_file{ bucket_id = 424242, data_type = "audio_url",
+      url = "http://x.example/a.mp3" }
+    assert.equal(404, err.status)
+  end)
+
+  it("upload counts the file in the bucket's num", function()
+    local before = assert(client:get_bucket{ id = 8883 }).data.num
+    upload("a.mp3")
+    assert.equal(before + 1, assert(client:get_bucket{ id = 8883 }).data.num)
+  end)
+
+  it("list sends search, order and paging as a query and finds the upload", function()
+    local id = upload("a.mp3", { title = "Unique Jingle" }).data.id
+    local body = assert(client:list_audio_files{ bucket_id = 8883, search = "unique",
+      order = "desc", page = 1, per_page = 5 })
+    local wire = last_request()
+    assert.equal("/api/buckets/8883/files", wire.path)
+    for _, part in ipairs{ "search=unique", "order=desc", "per_page=5" } do
+      assert.truthy(wire.query:find(part, 1, true), part)
+    end
+    assert.same({ 1, id, 1 }, { body.meta.total, body.data[1].id, body.data[1].state })
+  end)
+
+  it("list paginates the seeded files oldest first", function()
+    local body = assert(client:list_audio_files{ bucket_id = 8881, per_page = 50, page = 3 })
+    assert.same({ 120, 3, 3, "50", 20 }, { body.meta.total, body.meta.last_page,
+      body.meta.current_page, body.meta.per_page, #body.data })
+    assert.is_true(body.data[1].id < body.data[2].id)
+  end)
+
+  it("list answers 422 for a bad sort", function()
+    local _, err = client:list_audio_files{ bucket_id = 8881, sort = "size" }
+    assert.same({ "The selected sort is invalid." }, err.errors.sort)
+  end)
+
+  it("get finds a file by its acr_id too", function()
+    local up = upload("a.mp3").data
+    local body = assert(client:get_audio_file{ bucket_id = 8883, id = up.acr_id })
+    assert.equal(up.id, body.data.id)
+  end)
+
+  it("get answers 404 for a file of another bucket", function()
+    local id = upload("a.mp3").data.id
+    local _, err = client:get_audio_file{ bucket_id = 8881, id = id }
+    assert.equal(404, err.status)
+    assert.equal("No query results for model [File] " .. id, err.message)
+  end)
+
+  it("update sends title and user_defined with PUT", function()
+    local id = upload("a.mp3").data.id
+    local body = assert(client:update_audio_file{ bucket_id = 8883, id = id, title = "New",
+      user_defined = '{"k":"v"}' })
+    local wire = last_request()
+    assert.same({ "PUT", "/api/buckets/8883/files/" .. id }, { wire.method, wire.path })
+    assert.same({ title = "New", user_defined = '{"k":"v"}' }, decoded_body(wire))
+    assert.same({ "New", { k = "v" } }, { body.data.title, body.data.user_defined })
+    assert.equal("New", assert(client:get_audio_file{ bucket_id = 8883, id = id }).data.title)
+  end)
+
+  it("update answers 422 for user_defined that is not JSON", function()
+    local _, err = client:update_audio_file{ bucket_id = 8883, id = 380121,
+      user_defined = "{oops" }
+    assert.same({ "The user defined must be a valid JSON string." }, err.errors.user_defined)
+  end)
+
+  it("delete joins a list of ids with commas and removes them", function()
+    local a, b = upload("a.mp3").data.id, upload("b.mp3").data.id
+    assert.truthy(client:delete_audio_files{ bucket_id = 8883, ids = { a, b } })
+    local wire = last_request()
+    assert.same({ "DELETE", "/api/buckets/8883/files/" .. a .. "," .. b, 204 },
+      { wire.method, wire.path, wire.status })
+    assert.equal(404, select(2, client:get_audio_file{ bucket_id = 8883, id = a }).status)
+    assert.equal(404, select(2, client:get_audio_file{ bucket_id = 8883, id = b }).status)
+  end)
+
+  it("delete answers 404 naming the unknown ids and deletes nothing", function()
+    local a = upload("a.mp3").data.id
+    local _, err = client:delete_audio_files{ bucket_id = 8883, ids = { a, 999 } }
+    assert.equal(404, err.status)
+    assert.equal("No query results for model [File] 999", err.message)
+    assert.truthy(client:get_audio_file{ bucket_id = 8883, id = a })
+  end)
+
+  it("move puts the files into the bucket of the path", function()
+    local body = assert(client:move_audio_files{ bucket_id = 14661, ids = { 380121, 380122 } })
+    local wire = last_request()
+    assert.same({ "PUT", "/api/buckets/14661/files/380121,380122/move" },
+      { wire.method, wire.path })
+    assert.same({ 14661, 14661 }, { body.data[1].bucket_id, body.data[2].bucket_id })
+    assert.equal(2, assert(client:list_audio_files{ bucket_id = 14661 }).meta.total)
+    assert.same({ 0, 2 }, { assert(client:get_bucket{ id = 8883 }).data.num,
+      assert(client:get_bucket{ id = 14661 }).data.num })
+  end)
+
+  it("move answers 422 when the destination is not a File bucket", function()
+    local _, err = client:move_audio_files{ bucket_id = 14663, ids = 380121 }
+    assert.equal(422, err.status)
+    assert.is_table(err.errors.bucket_id)
+  end)
+
+  it("dump returns every file of the bucket", function()
+    local id = upload("a.mp3").data.id
+    local body = assert(client:dump_audio_files{ bucket_id = 8883 })
+    local wire = last_request()
+    assert.same({ "GET", "/api/buckets/8883/files/dump" }, { wire.method, wire.path })
+    local ids = {}
+    for i, f in ipairs(body.data) do ids[i] = f.id end
+    assert.same({ 380121, 380122, id }, ids)
+  end)
+end)
+
+describe("live channels", function()
+  local function create(fields)
+    local params = { bucket_id = 8882, title = "Jazz FM", url = "http://jazz.example/live",
+      timeshift = "1" }
+    for k, v in pairs(fields or {}) do params[k] = v end
+    return assert(client:create_live_channel(params))
+  end
+
+  it("create sends JSON and answers 201 with the channel", function()
+    local body, res = create()
+    local wire = last_request()
+    assert.same({ "POST", "/api/buckets/8882/channels", 201 },
+      { wire.method, wire.path, res.status })
+    assert.same({ title = "Jazz FM", url = "http://jazz.example/live", timeshift = "1" },
+      decoded_body(wire))
+    assert.equal("integer", math.type(body.data.id))
+    assert.same({ 8882, "Jazz FM", 1, "Live" }, { body.data.bucket_id, body.data.title,
+      body.data.timeshift, body.data.bucket_type })
+  end)
+
+  it("create answers 422 for a bad url and timeshift", function()
+    local _, err = client:create_live_channel{ bucket_id = 8882, url = "jazz", timeshift = "5" }
+    assert.equal(422, err.status)
+    assert.same({ "The url format is invalid." }, err.errors.url)
+    assert.same({ "The selected timeshift is invalid." }, err.errors.timeshift)
+  end)
+
+  it("create answers 422 in a File bucket", function()
+    local _, err = client:create_live_channel{ bucket_id = 8881, title = "x" }
+    assert.matches("is a File bucket", err.errors.bucket_id[1])
+  end)
+
+  it("list shows the bucket's channels newest first, with channel_id", function()
+    local id = create().data.id
+    local body = assert(client:list_live_channels{ bucket_id = 8882, per_page = 10 })
+    assert.equal("/api/buckets/8882/channels", last_request().path)
+    assert.same({ 4, id, id }, { body.meta.total, body.data[1].id, body.data[1].channel_id })
+  end)
+
+  it("list searches titles", function()
+    local body = assert(client:list_live_channels{ bucket_id = 8882, search = "nova" })
+    assert.truthy(last_request().query:find("search=nova", 1, true))
+    assert.same({ 1, "Radio Nova" }, { body.meta.total, body.data[1].title })
+  end)
+
+  it("get returns what create made", function()
+    local id = create().data.id
+    local body = assert(client:get_live_channel{ bucket_id = 8882, id = id })
+    assert.equal("/api/buckets/8882/channels/" .. id, last_request().path)
+    assert.same({ id, "Jazz FM" }, { body.data.id, body.data.title })
+  end)
+
+  it("get answers 404 for an unknown channel", function()
+    local _, err = client:get_live_channel{ bucket_id = 8882, id = 999 }
+    assert.equal(404, err.status)
+    assert.equal("No query results for model [Channel] 999", err.message)
+  end)
+
+  it("update sends the changed fields with PUT", function()
+    local id = create().data.id
+    local body = assert(client:update_live_channel{ bucket_id = 8882, id = id,
+      title = "Jazz FM 2", timeshift = "0" })
+    local wire = last_request()
+    assert.same({ "PUT", "/api/buckets/8882/channels/" .. id }, { wire.method, wire.path })
+    assert.same({ title = "Jazz FM 2", timeshift = "0" }, decoded_body(wire))
+    assert.same({ "Jazz FM 2", 0 }, { body.data.title, body.data.timeshift })
+  end)
+
+  it("delete removes the channels the id list names", function()
+    local a, b = create().data.id, create().data.id
+    assert.truthy(client:delete_live_channels{ bucket_id = 8882, ids = { a, b } })
+    local wire = last_request()
+    assert.same({ "DELETE", "/api/buckets/8882/channels/" .. a .. "," .. b, 204 },
+      { wire.method, wire.path, wire.status })
+    assert.equal(3, assert(client:list_live_channels{ bucket_id = 8882 }).meta.total)
+  end)
+
+  it("delete answers 404 for an unknown channel", function()
+    local _, err = client:delete_live_channels{ bucket_id = 8882, ids = 999 }
+    assert.equal(404, err.status)
+  end)
+end)
+
+describe("recorded channels", function()
+  it("import sends the ids and the LiveRec bucket then lists the channels", function()
+    local body = assert(client:import_rec_channels{ bucket_id = 14662, ids = "52002,52003" })
+    local wire = last_request()
+    assert.same({ "POST", "/api/buckets/14662/rec-channels" }, { wire.method, wire.path })
+    assert.same({ ids = "52002,52003" }, decoded_body(wire))
+    assert.same({ 52002, 52003 }, { body.data[1].id, body.data[2].id })
+    local list = assert(client:list_live_channels{ bucket_id = 14662 })
+    -- 52001 is imported in the seed data.
+    assert.same({ 3, "LiveRec" }, { list.meta.total, list.data[1].bucket_type })
+  end)
+
+  it("import answers 422 naming a channel that does not exist", function()
+    local _, err = client:import_rec_channels{ bucket_id = 14662, ids = "52002,999" }
+    assert.equal(422, err.status)
+    assert.matches("999", err.errors.ids[1])
+  end)
+
+  it("import answers 422 outside a LiveRec bucket", function()
+    local _, err = client:import_rec_channels{ bucket_id = 8882, ids = "52002" }
+    assert.matches("LiveRec", err.errors.bucket_id[1])
+  end)
+
+  it("delete removes the recorded channels", function()
+    assert(client:import_rec_channels{ bucket_id = 14662, ids = "52002" })
+    assert.truthy(client:delete_rec_channels{ bucket_id = 14662, ids = { 52001, 52002 } })
+    local wire = last_request()
+    assert.same({ "DELETE", "/api/buckets/14662/rec-channels/52001,52002", 204 },
+      { wire.method, wire.path, wire.status })
+    assert.equal(0, assert(client:list_live_channels{ bucket_id = 14662 }).meta.total)
+    -- The live channels themselves stay.
+    assert.truthy(client:get_live_channel{ bucket_id = 8882, id = 52001 })
+  end)
+
+  it("delete answers 404 for a channel that was not imported", function()
+    local _, err = client:delete_rec_channels{ bucket_id = 14662, ids = 52003 }
+    assert.equal(404, err.status)
+  end)
+end)
+
+describe("dedup files", function()
+  local function add(track, bytes, extra)
+    local params = { bucket_id = 14663, id = track, file = write_file(track .. ".fp", bytes) }
+    for k, v in pairs(extra or {}) do params[k] = v end
+    return assert(client:add_dedup_file(params))
+  end
+
+  it("add sends the fingerprint as multipart and stores it", function()
+    local body = add("track-1", "FP\0one")
+    local wire = last_request()
+    assert.same({ "POST", "/api/buckets/14663/dedup-files" }, { wire.method, wire.path })
+    assert.matches("^multipart/form%-data", wire.headers["content-type"])
+    assert.truthy(wire.body:find('name="id"\r\n\r\ntrack-1\r\n', 1, true))
+    assert.truthy(wire.body:find('filename="track-1.fp"', 1, true))
+    assert.same({ {}, true }, { body.data.dup_files, body.data.do_db })
+    assert.matches("^%x+$", body.data.acr_id)
+  end)
+
+  it("add of the same fingerprint names the duplicate and stores nothing", function()
+    local first = add("track-1", "FP\0one").data
+    local body = add("track-2", "FP\0one")
+    assert.same({ { "track-1" }, first.acr_id, false }, { body.data.dup_files,
+      body.data.acr_id, body.data.do_db })
+    assert.equal(1, assert(client:list_dedup_files{ bucket_id = 14663 }).meta.total)
+  end)
+
+  it("add with db_if_nodup 0 stores nothing", function()
+    local body = add("track-1", "FP\0one", { db_if_nodup = 0 })
+    assert.is_false(body.data.do_db)
+    assert.equal(0, assert(client:list_dedup_files{ bucket_id = 14663 }).meta.total)
+  end)
+
+  it("add answers 422 for a track id already stored", function()
+    add("track-1", "FP\0one")
+    local _, err = client:add_dedup_file{ bucket_id = 14663, id = "track-1",
+      file = write_file("other.fp", "FP\0two") }
+    assert.same({ "The id has already been taken." }, err.errors.id)
+  end)
+
+  it("add answers 422 outside a DedupFile bucket", function()
+    local _, err = client:add_dedup_file{ bucket_id = 8881, id = "t",
+      file = write_file("t.fp", "FP") }
+    assert.matches("DedupFile", err.errors.bucket_id[1])
+  end)
+
+  it("list pages the stored fingerprints with their duplicates", function()
+    add("track-1", "FP\0one")
+    add("track-2", "FP\0one")
+    add("track-3", "FP\0three")
+    local body = assert(client:list_dedup_files{ bucket_id = 14663, page = 1, per_page = 1 })
+    local wire = last_request()
+    assert.equal("/api/buckets/14663/dedup-files", wire.path)
+    assert.truthy(wire.query:find("per_page=1", 1, true))
+    assert.same({ 2, 2, "1" }, { body.meta.total, body.meta.last_page, body.meta.per_page })
+    assert.same({ "track-3", {} }, { body.data[1].id, body.data[1].dup_files })
+  end)
+
+  it("get finds a fingerprint by track id and by acr_id", function()
+    local acr_id = add("track-1", "FP\0one").data.acr_id
+    add("track-2", "FP\0one")
+    local body = assert(client:get_dedup_file{ bucket_id = 14663, file_id = "track-1" })
+    assert.equal("/api/buckets/14663/dedup-files/track-1", last_request().path)
+    assert.same({ acr_id, { "track-2" } }, { body.data.acr_id, body.data.dup_files })
+    assert.equal("track-1",
+      assert(client:get_dedup_file{ bucket_id = 14663, file_id = acr_id }).data.id)
+  end)
+
+  it("get answers 404 for an unknown fingerprint", function()
+    local _, err = client:get_dedup_file{ bucket_id = 14663, file_id = "nope" }
+    assert.equal(404, err.status)
+  end)
+
+  it("delete removes the fingerprints the acr_ids name", function()
+    local a = add("track-1", "FP\0one").data.acr_id
+    local b = add("track-2", "FP\0two").data.acr_id
+    assert.truthy(client:delete_dedup_files{ bucket_id = 14663, acr_ids = { a, b } })
+    local wire = last_request()
+    assert.same({ "DELETE", "/api/buckets/14663/dedup-files/" .. a .. "," .. b, 204 },
+      { wire.method, wire.path, wire.status })
+    assert.equal(0, assert(client:list_dedup_files{ bucket_id = 14663 }).meta.total)
+  end)
+
+  it("delete answers 404 for an unknown acr_id", function()
+    local _, err = client:delete_dedup_files{ bucket_id = 14663, acr_ids = "0123abcd" }
+    assert.equal(404, err.status)
+  end)
+end)
