@@ -4,6 +4,7 @@
 -- sequence. Records keep the fields the spec shows; the views in the handler
 -- files turn them into response shapes.
 local null = require("acrcloud.emulator.json").null
+local validate = require "acrcloud.emulator.validate"
 
 local M = {}
 
@@ -84,21 +85,50 @@ local seed_base_projects = {
 
 -- One Broadcast Database project, as in the spec's list example.
 local seed_bd_projects = {
-  { id = 12345, name = "test", region = "eu-west-1", buckets = { 23 }, monitoring_num = 1,
+  { id = 12345, name = "test", region = "eu-west-1", buckets = { 23 },
     created_at = "2020-06-16 10:09:35", updated_at = "2020-07-27 03:35:51",
     callback_result = { enabled = 0, diy_url = "", diy_send_type = 2, diy_send_noresult = 0,
                         diy_result_type = 1 },
     callback_state = { enabled = 0, url = "", send_type = 2 } },
 }
 
--- Custom Streams projects cannot be created through the 14 spec endpoints;
--- these exist so that user reports have somewhere to go. 17913 and
--- "s-XXXXXX" come from the spec's example.
+-- Custom Streams projects (17913 and "s-XXXXXX" come from the spec's
+-- example; the user-report tests post to them). Times are UTC. A stream's
+-- `config_id` names one of the monitoring configs the streams area seeds
+-- (handlers/streams.lua); its state history starts at `created_at`.
 local seed_cs_projects = {
-  { id = 17913, name = "cs-demo", region = "eu-west-1",
-    streams = { "s-XXXXXX", "s-Jq2n5T" } },
-  { id = 17914, name = "cs-radio", region = "ap-southeast-1",
-    streams = { "s-8dLk3v" } },
+  { id = 17913, name = "cs-demo", region = "eu-west-1", type = "BM-ACRC",
+    buckets = { 23, 14661 }, external_ids = { "spotify", "isrc", "deezer" },
+    metadata_template = "StreamId,City,FM",
+    created_at = "2021-01-04 10:42:24", updated_at = "2021-01-04 10:42:24",
+    streams = {
+      { stream_id = "s-XXXXXX", name = "Demo FM", config_id = 2,
+        stream_urls = { "http://streams.example.com/demo-fm.mp3" },
+        user_defined = { StreamId = "demo-1", City = "Hong Kong", FM = "98.8" },
+        created_at = "2021-01-04 10:50:00", timemap = 1 },
+      { stream_id = "s-Jq2n5T", name = "Demo Talk", config_id = 1,
+        stream_urls = { "https://streams.example.com/demo-talk.m3u8" },
+        created_at = "2021-02-01 08:00:00" },
+    } },
+  { id = 17914, name = "cs-radio", region = "ap-southeast-1", type = "BM-LOCAL",
+    buckets = { 8880 }, external_ids = {}, metadata_template = "",
+    created_at = "2021-03-15 05:12:09", updated_at = "2021-03-15 05:12:09",
+    streams = {
+      { stream_id = "s-8dLk3v", name = "Harbour Radio", config_id = 3,
+        stream_urls = { "https://radio.example.net/harbour/live.aac" },
+        created_at = "2021-03-15 06:00:00" },
+    } },
+}
+
+-- The channels of the Broadcast Database project 12345 (its
+-- monitoring_num is their number). Channel ids come from the channel
+-- catalogue the bd_channels area seeds; the callback example of the spec
+-- shows channel 100251 with the custom id "test_id".
+local seed_bd_channels = {
+  [12345] = {
+    { id = 100251, add_at = "2020-06-16 10:09:35", timemap = 1,
+      user_defined = { custom_id = "test_id" } },
+  },
 }
 
 local function copy(v)
@@ -124,10 +154,16 @@ function M.new()
   self.buckets = new_collection(seed_buckets, 1)
   self.base_projects = new_collection(seed_base_projects, 1)
   self.bd_projects = new_collection(seed_bd_projects, 1)
+  for pid, p in pairs(self.bd_projects.items) do
+    p.channels = {}
+    for _, ch in ipairs(seed_bd_channels[pid] or {}) do p.channels[ch.id] = copy(ch) end
+  end
   self.cs_projects = new_collection({}, 1)
+  self.stream_seq = 0 -- the order streams were added in, across projects
   for _, p in ipairs(seed_cs_projects) do
-    local rec = { id = p.id, name = p.name, region = p.region, streams = {} }
-    for _, sid in ipairs(p.streams) do rec.streams[sid] = { stream_id = sid } end
+    local rec = copy(p)
+    rec.streams = {}
+    for _, s in ipairs(p.streams) do self:add_stream(rec, copy(s)) end
     self.cs_projects.items[p.id] = rec
     self.cs_projects.seq = math.max(self.cs_projects.seq, p.id)
   end
@@ -214,8 +250,27 @@ function State:now()
   return (self.clock or os.time)()
 end
 
-function State:reports_for(pid, stream_id)
-  local key = pid .. "/" .. stream_id
+-- state:add_stream(project, stream): puts a stream record into a Custom
+-- Streams project (`streams` is keyed by stream id). The record gets its
+-- place in the order of addition and, unless it has one, a state history
+-- (`events`, a list of { at = seconds, code = state code }) that starts
+-- Running at its creation time.
+function State:add_stream(project, stream)
+  self.stream_seq = self.stream_seq + 1
+  stream.seq = self.stream_seq
+  stream.mcp_id = project.id
+  if not stream.events then
+    local at = validate.parse_datetime(stream.created_at) or self:now()
+    stream.events = { { at = at, code = 0 } }
+  end
+  project.streams[stream.stream_id] = stream
+  return stream
+end
+
+-- User reports of a stream, or of a Broadcast Database channel when `area`
+-- is "bd" (stored as "bd:pid/channel_id", apart from the streams').
+function State:reports_for(pid, stream_id, area)
+  local key = (area and area .. ":" or "") .. pid .. "/" .. stream_id
   local list = self.user_reports[key]
   if not list then
     list = {}

@@ -24,6 +24,8 @@ local CALLBACK_RESULT = { "enabled", "type_name", "diy_url", "diy_send_type",
   "r3d_result_type" }
 local CALLBACK_STATE = { "enabled", "url", "send_type" }
 
+-- A bucket as the BM project pages show it (also used for Custom Streams
+-- projects, handlers/streams.lua).
 local function bucket_view(b)
   local labels = json.array()
   for i, v in ipairs(b.labels) do labels[i] = v end
@@ -35,6 +37,16 @@ local function bucket_view(b)
     updated_at = b.updated_at, num = b.num, size = b.size,
     access_permission = b.access_permission,
   }, BUCKET)
+end
+
+M.bucket_view = bucket_view
+
+-- monitoring_num: how many channels the project monitors
+-- (handlers/bd_channels.lua adds and removes them).
+local function channel_count(p)
+  local n = 0
+  for _ in pairs(p.channels or {}) do n = n + 1 end
+  return n
 end
 
 local function view(p, ctx)
@@ -65,7 +77,7 @@ local function view(p, ctx)
       access_permission = json.object({ add_tv = 0, edit_url = 0, can_modify = 1 },
         { "add_tv", "edit_url", "can_modify" }),
     }, CONFIG),
-    monitoring_num = p.monitoring_num, type = "BM-Database", status_check = 2,
+    monitoring_num = channel_count(p), type = "BM-Database", status_check = 2,
   }, PROJECT)
 end
 
@@ -83,7 +95,7 @@ function H.create_bd_project(ctx)
   local now = common.sql_time(state:now())
   local rec = state:insert("bd_projects", {
     name = p.name, region = p.region, buckets = common.bucket_ids(p.buckets),
-    monitoring_num = 0, created_at = now, updated_at = now,
+    channels = {}, created_at = now, updated_at = now,
     callback_result = { enabled = 0, diy_url = "", diy_send_type = 2, diy_send_noresult = 0,
                         diy_result_type = -1 },
     callback_state = { enabled = 0, url = "", send_type = 2 },

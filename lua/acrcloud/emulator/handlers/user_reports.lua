@@ -1,4 +1,5 @@
--- Custom Streams user reports: spec/cs-user-reports.md.
+-- User reports: spec/cs-user-reports.md for Custom Streams; the Broadcast
+-- Database channels take the same items and answer the same shape.
 --
 -- Each item's start/end timestamps are local times; `timeoffset` is in
 -- minutes with the sign of JavaScript's getTimezoneOffset (UTC+8 -> -480),
@@ -10,13 +11,9 @@ local validate = require "acrcloud.emulator.validate"
 local M = { handlers = {}, rules = {} }
 local H, R = M.handlers, M.rules
 
-M.bindings = {
-  { path = "/bm-cs-projects/{pid}", param = "pid", model = "BmCsProject",
-    find = function(ctx, pid) return ctx.state:get("cs_projects", pid) end },
-  { path = "/bm-cs-projects/{pid}/streams/{stream_id}", param = "stream_id",
-    model = "BmCsStream",
-    find = function(ctx, sid) return ctx.bound.pid.streams[sid] end },
-}
+-- The project, stream and channel are found by the bindings of the streams
+-- (handlers/streams.lua) and bd_channels areas: ctx.bound.pid and
+-- ctx.bound.stream_id or ctx.bound.channel_id.
 
 local MAX_ITEMS = 1000
 -- Offsets run from UTC-12 (720) to UTC+14 (-840).
@@ -132,23 +129,24 @@ end
 
 -- `data` holds the items; each is checked field by field, all errors of all
 -- items reported at once.
-R.add_stream_user_reports = {
+local DATA_RULES = {
   data = { function(value, name)
     if #value > MAX_ITEMS then
       return "The " .. name .. " must not have more than " .. MAX_ITEMS .. " items."
     end
   end },
 }
+R.add_stream_user_reports = DATA_RULES
+R.add_channel_user_reports = DATA_RULES
 
--- One item: {"data": {"id": n, "result": {...}}} as in the spec. Several:
--- {"data": [{"id", "result"}, ...]}, a shape the spec does not show.
-function H.add_stream_user_reports(ctx)
-  local project, stream_id = ctx.bound.pid, ctx.params.stream_id
+-- Stores the items in `stored`. One item answers {"data": {"id": n,
+-- "result": {...}}} as in the spec; several {"data": [{"id", "result"},
+-- ...]}, a shape the spec does not show.
+local function add_reports(ctx, stored)
   local errors, items = validate.errors(), {}
   for i, item in ipairs(ctx.params.data) do items[i] = check_item(item, i, errors) end
   if errors:any() then error(validate.failure(errors), 0) end
 
-  local stored = ctx.state:reports_for(project.id, stream_id)
   local out = json.array()
   for i, it in ipairs(items) do
     ctx.state.user_report_seq = ctx.state.user_report_seq + 1
@@ -159,6 +157,15 @@ function H.add_stream_user_reports(ctx)
   end
   if #out == 1 then return 200, { data = out[1] } end
   return 200, { data = out }
+end
+
+function H.add_stream_user_reports(ctx)
+  return add_reports(ctx, ctx.state:reports_for(ctx.bound.pid.id, ctx.params.stream_id))
+end
+
+-- Kept apart from the streams' reports: "bd:<pid>/<channel id>".
+function H.add_channel_user_reports(ctx)
+  return add_reports(ctx, ctx.state:reports_for(ctx.bound.pid.id, ctx.bound.channel_id.id, "bd"))
 end
 
 return M
