@@ -59,7 +59,7 @@ end)
 describe("multipart uploads", function()
   it("send the file as a part with its base name, and the fields as text", function()
     local path = os.tmpname()
-    local bytes = string.rep("\0\1\2audio", 5000)
+    local bytes = string.rep("\0\1\2audio", 300)
     write_file(path, bytes)
     local body = assert(new_client():upload_audio_file{ bucket_id = 8881, data_type = "audio",
       file = path, title = "Song" })
@@ -93,8 +93,9 @@ end)
 
 describe("raw answers", function()
   local function recording(client, extra)
-    local params = { pid = 17913, stream_id = "s-XXXXXX", timestamp_utc = "20210201120000",
-      played_duration = 10 }
+    -- the emulator keeps 30 days of recordings: an hour ago is inside them
+    local params = { pid = 17913, stream_id = "s-XXXXXX",
+      timestamp_utc = os.date("!%Y%m%d%H%M%S", os.time() - 3600), played_duration = 10 }
     for k, v in pairs(extra or {}) do params[k] = v end
     return client:get_stream_recording(params)
   end
@@ -225,7 +226,9 @@ describe("identification", function()
     local secret = "9zlEAx57jaCgeLpDKKQmorv0brrhAYqj076n6FyP" -- base project 15
     local key = "e7a84ca942a13773f6d22e9fd6808fce"
     local path = os.tmpname()
-    write_file(path, string.rep("\1", 2048))
+    local sample = {}
+    for i = 1, 2048 do sample[i] = string.char((i * 37) % 251) end
+    write_file(path, table.concat(sample))
     local client = new_client{ token = "unused" }
     local body = assert(client:identify{ access_key = key, access_secret = secret, sample = path })
     os.remove(path)
