@@ -1,0 +1,389 @@
+#!/usr/bin/env acrlua
+-- export-results.lua: one day of broadcast-monitoring results, for every
+-- channel of a Broadcast Database project, as CSV with times in a zone of
+-- the user's choice. Run with -h for the whole story.
+local acrcloud = require "acrcloud"
+local cli = require "acrcloud.cli"
+local csv = require "acrcloud.csv"
+local progress = require "acrcloud.progress"
+local tz = require "acrcloud.tz"
+
+local NAME = "export-results.lua"
+
+local HELP = [[
+usage: export-results.lua [options] PROJECT DATE
+
+Exports the music detected on one day by every channel of a Broadcast
+Database (broadcast monitoring) project, as CSV: one row per detected track.
+
+PROJECT is the project's id, or its name (which must match exactly one
+Broadcast Database project in the account). DATE is YYYY-MM-DD (or
+YYYYmmdd): a day in the zone given with --timezone (UTC by default).
+
+The day, and time zones:
+  The API serves a channel's results by UTC day, and stamps each result with
+  its UTC start time. A day in another zone is a different stretch of time:
+  2021-04-09 in Europe/Berlin runs from 2021-04-08 22:00:00 to 2021-04-09
+  22:00:00 UTC. So the script works out the UTC instants at which the local
+  day begins and ends, fetches every UTC day that stretch touches (two, for
+  any zone but UTC), and keeps the results that start within it.
+  The boundaries come from the system's time-zone database, so a day on
+  which the clocks change is 23 or 25 hours long, as it really was. If the
+  clocks skip midnight, the day begins at the first local time that exists.
+  Times in the CSV are local to the zone, with the offset in force at that
+  moment in their own column, so the hour that happens twice when the clocks
+  go back can still be told apart.
+
+Columns (in this order, with a header row):
+  channel_id, channel_name  the channel
+  local_time                start of the detection, YYYY-mm-dd HH:MM:SS, local
+  utc_offset                the zone's offset at that time, +HH:MM
+  utc_time                  the same instant in UTC, as the API gives it
+  played_duration           seconds played
+  match                     music (a track of the music database) or custom
+                            (one of your custom files)
+  title, artists, album, label, release_date, isrc, upc, acrid, score
+                            of the track; several artists or codes are joined
+                            with "; "
+Rows are ordered by channel id, then time. The file follows RFC 4180: fields
+holding a comma, a quote or a line break are quoted (quotes doubled), and
+records end with CRLF.
+
+A channel whose results cannot be fetched is reported on stderr and left out
+(none of its rows are written, rather than some); the other channels are
+exported anyway, and the exit status is 1.
+
+Options:
+  -z, --timezone ZONE   the zone of DATE and of the local times: a name such
+                        as Europe/Berlin, or a fixed offset such as +05:30 or
+                        UTC (default UTC)
+  -o, --output FILE     write the CSV to FILE (default: stdout). It is
+                        written to FILE.tmp first, then renamed
+      --base-url URL    the API base URL (default: $ACRCLOUD_BASE_URL)
+  -h, --help            this help
+
+Progress is shown on stderr when it is a terminal.
+
+Exit status: 0 success; 1 failure (the project or its channels could not be
+read, or some channel's results could not); 2 bad usage (bad date or zone).
+
+]] .. cli.CONNECTION_HELP
+
+local SPEC = {
+  name = NAME,
+  usage = "export-results.lua [-z ZONE] [-o FILE] PROJECT DATE",
+  help = HELP,
+  options = {
+    { "z", "timezone", value = "ZONE" },
+    { "o", "output", value = "FILE" },
+    { nil, "base-url", value = "URL" },
+  },
+  min_args = 2, max_args = 2,
+}
+
+local COLUMNS = { "channel_id", "channel_name", "local_time", "utc_offset", "utc_time",
+  "played_duration", "match", "title", "artists", "album", "label", "release_date", "isrc",
+  "upc", "acrid", "score" }
+
+-- ------------------------------------------------------------ dates
+
+local function is_leap(y) return (y % 4 == 0 and y % 100 ~= 0) or y % 400 == 0 end
+
+local function month_days(y, m)
+  local days = { 31, is_leap(y) and 29 or 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 }
+  return days[m]
+end
+
+-- "YYYY-MM-DD" from "YYYY-MM-DD" or "YYYYmmdd", or nil if it is no date.
+local function parse_date(s)
+  local y, m, d = s:match("^(%d%d%d%d)%-(%d%d)%-(%d%d)$")
+  if not y then y, m, d = s:match("^(%d%d%d%d)(%d%d)(%d%d)$") end
+  if not y then return nil end
+  local yi, mi, di = tonumber(y), tonumber(m), tonumber(d)
+  if mi < 1 or mi > 12 or di < 1 or di > month_days(yi, mi) then return nil end
+  return string.format("%04d-%02d-%02d", yi, mi, di)
+end
+
+local function shift_day(date, delta)
+  local y, m, d = date:match("^(%d+)%-(%d+)%-(%d+)$")
+  y, m, d = tonumber(y), tonumber(m), tonumber(d) + delta
+  if d > month_days(y, m) then
+    d, m = 1, m + 1
+    if m > 12 then m, y = 1, y + 1 end
+  elseif d < 1 then
+    m = m - 1
+    if m < 1 then m, y = 12, y - 1 end
+    d = month_days(y, m)
+  end
+  return string.format("%04d-%02d-%02d", y, m, d)
+end
+
+-- The UTC instant ("YYYY-mm-dd HH:MM:SS") at which `date` begins in `zone`:
+-- local midnight, or, where the clocks skip midnight, the first local
+-- minute that exists (the moment of the change). nil when no minute of the
+-- day exists there (a zone that skipped a whole day).
+local function day_start(zone, date)
+  for minute = 0, 24 * 60 - 1 do
+    local utc = tz.to_utc(zone, string.format("%s %02d:%02d:00", date, minute // 60,
+      minute % 60))
+    if utc then return utc end
+  end
+  return nil
+end
+
+-- The stretch of UTC time a local day covers: [first, stop), and the UTC
+-- days (YYYY-MM-DD) it touches, in order.
+local function day_window(zone, date)
+  local first = day_start(zone, date)
+  if not first then return nil end
+  -- The next day that exists in the zone ends this one.
+  local stop
+  local next_date = date
+  for _ = 1, 3 do
+    next_date = shift_day(next_date, 1)
+    stop = day_start(zone, next_date)
+    if stop then break end
+  end
+  if not stop then return nil end
+  -- The last UTC day is that of the last second before `stop`.
+  local last_day = stop:sub(1, 10)
+  if stop:sub(12) == "00:00:00" then last_day = shift_day(last_day, -1) end
+  local days = {}
+  local d = first:sub(1, 10)
+  while d <= last_day do
+    days[#days + 1] = d
+    d = shift_day(d, 1)
+  end
+  return { first = first, stop = stop, utc_days = days }
+end
+
+-- ------------------------------------------------------------ values
+
+local function offset_text(seconds)
+  local sign = seconds < 0 and "-" or "+"
+  seconds = math.abs(seconds)
+  return string.format("%s%02d:%02d", sign, seconds // 3600, seconds % 3600 // 60)
+end
+
+-- A cell from a JSON value: numbers without a trailing .0, lists joined.
+local function text(value)
+  local t = type(value)
+  if t == "nil" or value == acrcloud.null then return "" end
+  if t == "number" then
+    if math.type(value) == "integer" then return tostring(value) end
+    if value == math.floor(value) and math.abs(value) < 2 ^ 53 then
+      return string.format("%d", value)
+    end
+    return string.format("%.14g", value)
+  end
+  if t == "table" then
+    local parts = {}
+    for _, item in ipairs(value) do
+      local s = type(item) == "table" and text(item.name) or text(item)
+      if s ~= "" then parts[#parts + 1] = s end
+    end
+    return table.concat(parts, "; ")
+  end
+  return tostring(value)
+end
+
+-- A name that may come as a string or as {name = ...}.
+local function name_of(value)
+  if type(value) == "table" then return text(value.name) end
+  return text(value)
+end
+
+local function external_id(item, key)
+  local ids = type(item.external_ids) == "table" and item.external_ids or {}
+  return text(ids[key] or item[key])
+end
+
+-- The rows of one result: one per track matched (music, then custom files).
+local function rows_of_result(result, channel, zone)
+  local meta = type(result) == "table" and result.metadata
+  if type(meta) ~= "table" then return {} end
+  local utc = meta.timestamp_utc
+  local rows = {}
+  local function add(kind, item)
+    if type(item) ~= "table" then return end
+    local local_time, offset = tz.to_local(zone, utc)
+    rows[#rows + 1] = {
+      text(channel.id), text(channel.name), local_time, offset_text(offset), utc,
+      text(meta.played_duration), kind, text(item.title), text(item.artists),
+      name_of(item.album), name_of(item.label), text(item.release_date),
+      external_id(item, "isrc"), external_id(item, "upc"), text(item.acrid or item.audio_id),
+      text(item.score),
+    }
+  end
+  for _, item in ipairs(type(meta.music) == "table" and meta.music or {}) do
+    add("music", item)
+  end
+  for _, item in ipairs(type(meta.custom_files) == "table" and meta.custom_files or {}) do
+    add("custom", item)
+  end
+  return rows
+end
+
+-- ------------------------------------------------------------ API
+
+-- Finds the project: an id as is, a name through the list.
+local function resolve_project(client, project)
+  if project:match("^%d+$") then return math.tointeger(tonumber(project)) end
+  local matches = {}
+  local ok, err = pcall(function()
+    for p in client:each("list_bd_projects", {}) do
+      if p.name == project then matches[#matches + 1] = p.id end
+    end
+  end)
+  if not ok then cli.die(NAME, "cannot list Broadcast Database projects: " .. tostring(err)) end
+  if #matches == 0 then
+    cli.die(NAME, string.format("no Broadcast Database project is named %q", project))
+  end
+  if #matches > 1 then
+    local ids = {}
+    for i, id in ipairs(matches) do ids[i] = tostring(id) end
+    cli.die(NAME, string.format("%d Broadcast Database projects are named %q (ids %s); "
+      .. "give the id", #matches, project, table.concat(ids, ", ")))
+  end
+  return matches[1]
+end
+
+local function list_channels(client, pid)
+  local channels = {}
+  local ok, err = pcall(function()
+    for channel in client:each("list_channels", { pid = pid }) do
+      channels[#channels + 1] = channel
+    end
+  end)
+  if not ok then
+    cli.die(NAME, string.format("cannot list the channels of project %s: %s", tostring(pid),
+      tostring(err)))
+  end
+  -- By id, numbers in numeric order: the same order run after run.
+  table.sort(channels, function(a, b)
+    if math.type(a.id) and math.type(b.id) then return a.id < b.id end
+    return tostring(a.id) < tostring(b.id)
+  end)
+  return channels
+end
+
+-- The rows of one channel for the window, sorted by time; or nil and the
+-- reason when a UTC day could not be fetched.
+local function channel_rows(client, pid, channel, window, zone)
+  local results = {}
+  for _, day in ipairs(window.utc_days) do
+    local body, err = client:get_channel_results { pid = pid, channel_id = channel.id,
+      type = "day", date = (day:gsub("-", "")) }
+    if not body then return nil, string.format("results of %s (UTC): %s", day, tostring(err)) end
+    local data = type(body) == "table" and body.data
+    if type(data) ~= "table" then
+      return nil, string.format("results of %s (UTC): the answer holds no \"data\" list", day)
+    end
+    for _, result in ipairs(data) do results[#results + 1] = result end
+  end
+  local kept, skipped = {}, 0
+  for i, result in ipairs(results) do
+    local utc = type(result) == "table" and type(result.metadata) == "table"
+      and result.metadata.timestamp_utc
+    if type(utc) ~= "string" or not utc:match("^%d%d%d%d%-%d%d%-%d%d %d%d:%d%d:%d%d$") then
+      skipped = skipped + 1
+    elseif utc >= window.first and utc < window.stop then
+      -- Same-format UTC strings compare like the instants they name.
+      kept[#kept + 1] = { utc = utc, index = i, result = result }
+    end
+  end
+  table.sort(kept, function(a, b)
+    if a.utc ~= b.utc then return a.utc < b.utc end
+    return a.index < b.index
+  end)
+  local rows = {}
+  for _, k in ipairs(kept) do
+    for _, row in ipairs(rows_of_result(k.result, channel, zone)) do rows[#rows + 1] = row end
+  end
+  return rows, skipped
+end
+
+-- ------------------------------------------------------------ output
+
+local function csv_record(values)
+  local out = {}
+  for i, v in ipairs(values) do out[i] = csv.quote(v) end
+  return table.concat(out, ",") .. "\r\n"
+end
+
+local function open_output(path)
+  if not path then return io.stdout end
+  local f, err = io.open(path .. ".tmp", "wb")
+  if not f then cli.die(NAME, string.format("cannot write %s.tmp: %s", path, tostring(err))) end
+  return f
+end
+
+local function finish_output(out, path)
+  if not path then
+    out:flush()
+    return
+  end
+  local ok, err = out:close()
+  if ok then ok, err = os.rename(path .. ".tmp", path) end
+  if not ok then
+    os.remove(path .. ".tmp")
+    cli.die(NAME, string.format("cannot write %s: %s", path, tostring(err)))
+  end
+end
+
+local function main(argv)
+  local opts, args = cli.parse(SPEC, argv)
+  local project, date_arg = args[1], args[2]
+  if project == "" then cli.usage_error(SPEC, "PROJECT must not be empty") end
+  local date = parse_date(date_arg)
+  if not date then
+    cli.usage_error(SPEC, string.format("DATE %q is not a date (YYYY-MM-DD)", date_arg))
+  end
+  local zone, zone_err = tz.check(opts.timezone or "UTC")
+  if not zone then cli.usage_error(SPEC, zone_err) end
+  if opts.output == "" then cli.usage_error(SPEC, "FILE must not be empty") end
+  local window = day_window(zone, date)
+  if not window then
+    cli.usage_error(SPEC, string.format("%s does not exist in %s (the clocks skipped it)", date,
+      zone))
+  end
+
+  local client = cli.connect(NAME, opts)
+  local pid = resolve_project(client, project)
+  local channels = list_channels(client, pid)
+
+  if #channels == 0 then
+    io.stderr:write(string.format("%s: warning: project %s has no channels\n", NAME,
+      tostring(pid)))
+  end
+
+  local out = open_output(opts.output)
+  out:write(csv_record(COLUMNS))
+  local bar = progress.new { label = "channels", total = #channels }
+  local failed = 0
+  for i, channel in ipairs(channels) do
+    local label = string.format("channel %s (%s)", text(channel.id), text(channel.name))
+    local rows, info = channel_rows(client, pid, channel, window, zone)
+    if rows then
+      for _, row in ipairs(rows) do out:write(csv_record(row)) end
+      if info > 0 then
+        bar:say(string.format("%s: warning: %s: %d result(s) without a valid timestamp_utc "
+          .. "left out", NAME, label, info))
+      end
+    else
+      failed = failed + 1
+      bar:say(string.format("%s: %s: %s; its rows are left out", NAME, label, info))
+    end
+    bar:update(i)
+  end
+  bar:done()
+  client:close()
+  finish_output(out, opts.output)
+  if failed > 0 then
+    io.stderr:write(string.format("%s: %d of %d channel(s) failed\n", NAME, failed, #channels))
+    return cli.EXIT_FAILURE
+  end
+  return 0
+end
+
+os.exit(main(arg or {}))
