@@ -36,6 +36,12 @@ int luaopen_acrcloud_tz(lua_State *L);
 /* Registers acrcloud, acrcloud.httpd and acrcloud.tz in package.preload. */
 void acrcloud_preload(lua_State *L);
 
+/* Async-signal-safe: makes the transfer under way (if any) stop within about
+ * a second; the call returns nil and an error of kind "interrupted". For a
+ * host's SIGINT handler (acrlua's calls it), so that ^C does not wait out a
+ * request's timeout. */
+void acrcloud_interrupt(void);
+
 #ifdef __cplusplus
 }
 #endif

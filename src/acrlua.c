@@ -106,10 +106,12 @@ static void interrupt_hook(lua_State *L, lua_Debug *ar) {
  * A signal handler may not touch the Lua state beyond lua_sethook, which
  * Lua allows asynchronously. The hook then raises the error at the next
  * instruction, call or return. The handler goes back to the default action
- * first, so a second ^C kills a program stuck in C code.
+ * first, so a second ^C kills a program stuck in C code. A request under
+ * way is stopped too, rather than left to run to its timeout.
  */
 static void on_sigint(int sig) {
   signal(sig, SIG_DFL);
+  acrcloud_interrupt(); /* a request under way stops too */
   lua_sethook(interrupt_state, interrupt_hook,
               LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT, 1);
 }

@@ -272,7 +272,10 @@ static int push_result(lua_State *L, const char *method, const char *url,
     return acr_push_error(L, "file", lua_tostring(L, -1), method, url);
   }
   if (rc != ACR_HTTP_OK) {
-    acr_push_error(L, rc == ACR_HTTP_TIMEOUT ? "timeout" : "network",
+    acr_push_error(L,
+                   rc == ACR_HTTP_TIMEOUT       ? "timeout"
+                   : rc == ACR_HTTP_INTERRUPTED ? "interrupted"
+                                                : "network",
                    res->error, method, url);
     /* false: the request never left (DNS, connect), so it is safe to send
      * again; true: the server may have acted on it. */

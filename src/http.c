@@ -5,11 +5,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <signal.h>
+
 #include <curl/curl.h>
+
+#include "acrcloud.h"
 
 struct acr_http {
   CURL *easy;
 };
+
+/* Set by acrcloud_interrupt (from a signal handler), read by the progress
+ * callback, cleared when a transfer starts. */
+static volatile sig_atomic_t interrupted;
+
+void acrcloud_interrupt(void) {
+  interrupted = 1;
+}
 
 int acr_buf_append(acr_buf *b, const void *data, size_t len) {
   if (len > (size_t)-1 / 2 - b->len) return -1;
@@ -87,6 +99,13 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud) {
     return 0;
   }
   return acr_buf_append(sink->buf, data, size * n) == 0 ? size * n : 0;
+}
+
+/* Called at least once a second while a transfer runs: non-zero aborts it. */
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow,
+                       curl_off_t ultotal, curl_off_t ulnow) {
+  (void)ud, (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+  return interrupted != 0;
 }
 
 static size_t on_read(char *data, size_t size, size_t n, void *ud) {
@@ -211,6 +230,9 @@ acr_http_result acr_http_perform(acr_http *h, const acr_http_request *req,
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &res->headers);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+  interrupted = 0;
 
   CURLcode rc = curl_easy_perform(c);
   long request_size = 0;
@@ -220,7 +242,9 @@ acr_http_result acr_http_perform(acr_http *h, const acr_http_request *req,
 
   if (rc != CURLE_OK) {
     const char *msg = errbuf[0] ? errbuf : curl_easy_strerror(rc);
-    if (rc == CURLE_OPERATION_TIMEDOUT)
+    if (rc == CURLE_ABORTED_BY_CALLBACK && interrupted)
+      result = fail(res, ACR_HTTP_INTERRUPTED, "interrupted");
+    else if (rc == CURLE_OPERATION_TIMEDOUT)
       result = fail(res, ACR_HTTP_TIMEOUT, msg);
     else if (sink.write_failed)
       result = fail(res, ACR_HTTP_FILE, "cannot write the output file");

@@ -19,10 +19,11 @@ int acr_buf_append(acr_buf *b, const void *data, size_t len); /* 0, or -1 */
 void acr_buf_free(acr_buf *b);
 
 typedef enum {
-  ACR_HTTP_OK,      /* a response arrived (any status) */
-  ACR_HTTP_TIMEOUT, /* the connect or total timeout ran out */
-  ACR_HTTP_NETWORK, /* DNS, connect, TLS, reset, ... */
-  ACR_HTTP_FILE,    /* a file to send or to write could not be used */
+  ACR_HTTP_OK,          /* a response arrived (any status) */
+  ACR_HTTP_TIMEOUT,     /* the connect or total timeout ran out */
+  ACR_HTTP_NETWORK,     /* DNS, connect, TLS, reset, ... */
+  ACR_HTTP_FILE,        /* a file to send or to write could not be used */
+  ACR_HTTP_INTERRUPTED, /* acrcloud_interrupt() was called */
   ACR_HTTP_NOMEM
 } acr_http_result;
 

@@ -276,3 +276,30 @@ describe("pagination", function()
     assert.equal("/api/buckets/8881/files/1,2,3", last_request().path)
   end)
 end)
+
+describe("an interrupt", function()
+  it("stops a request under way instead of waiting for its answer", function()
+    assert(admin:request("POST", "/_emulator/faults",
+      { body = { operation = "list_base_projects", delay = 20 } }))
+    local script = os.tmpname()
+    write_file(script, string.format([[
+local client = require("acrcloud").new{ token = %q, base_url = %q, timeout = 60 }
+local body, err = client:list_base_projects{}
+io.stderr:write("returned: ", tostring(err and err.kind), "\n")
+]], TOKEN, emu.url))
+    local errfile = os.tmpname()
+    local started = os.time()
+    -- SIGINT after one second, as ^C would send it
+    local ok, _, code = os.execute(string.format("timeout --preserve-status -s INT 1 %q %q 2>%q",
+      os.getenv("ACRLUA"), script, errfile))
+    local elapsed = os.time() - started
+    local stderr = read_file(errfile)
+    os.remove(script)
+    os.remove(errfile)
+    assert.is_nil(ok)
+    assert.equal(1, code)
+    assert.matches("interrupted!", stderr)
+    -- the answer would have come after 20 s
+    assert.is_true(elapsed < 15, "took " .. elapsed .. " s")
+  end)
+end)
