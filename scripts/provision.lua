@@ -159,17 +159,33 @@ end
 -- An action: { verb = "create"|"update"|"callback"|"state", kind =, name =,
 -- id =, fields = { { name, old, new } }, params = {...} }
 
-local function plan_base(want, have, actions, problems, uptodate)
+-- The account's project of `kind` that the config entry `want` names: the
+-- project, nil when there is none, or false when the name is ambiguous
+-- (reported in problems).
+local function find_project(kind, want, have, problems)
   local matches = have[want.name] or {}
   if #matches > 1 then
     local ids = {}
     for i, p in ipairs(matches) do ids[i] = tostring(p.id) end
-    problems[#problems + 1] = string.format("base project %q matches %d projects in the "
-      .. "account (ids %s); rename one of them so that the name is unique", want.name,
-      #matches, table.concat(ids, ", "))
-    return
+    problems[#problems + 1] = string.format("%s %q matches %d projects in the account (ids %s); "
+      .. "rename one of them so that the name is unique", kind, want.name, #matches,
+      table.concat(ids, ", "))
+    return false
   end
-  local p = matches[1]
+  return matches[1]
+end
+
+-- A project cannot move: a region other than the config's is a problem.
+local function check_region(kind, want, p, problems)
+  if p.region ~= want.region then
+    problems[#problems + 1] = string.format("%s %q (id %s) is in region %s, the config says %s; "
+      .. "the API cannot move a project", kind, want.name, p.id, show(p.region), want.region)
+  end
+end
+
+local function plan_base(want, have, actions, problems, uptodate)
+  local p = find_project("base project", want, have, problems)
+  if p == false then return end
   if not p then
     local fields = {
       { "region", nil, want.region }, { "type", nil, want.type },
@@ -189,11 +205,7 @@ local function plan_base(want, have, actions, problems, uptodate)
       op = "create_base_project", params = params, fields = fields }
     return
   end
-  if p.region ~= want.region then
-    problems[#problems + 1] = string.format("base project %q (id %s) is in region %s, the "
-      .. "config says %s; the API cannot move a project", want.name, p.id, show(p.region),
-      want.region)
-  end
+  check_region("base project", want, p, problems)
   local have_type = p.service_type or p.type
   if have_type ~= want.type then
     problems[#problems + 1] = string.format("base project %q (id %s) has type %s, the config "
@@ -226,12 +238,13 @@ local function plan_base(want, have, actions, problems, uptodate)
     op = "update_base_project", params = params, fields = fields }
 end
 
--- The result-callback action for a BD project (id may be nil: set after
--- creation), or nil when the account already matches.
-local function callback_action(want, p, name)
-  local rc = want.result_callback
-  if not rc then return nil end
-  local cur = p and type(p.config) == "table" and p.config.callback_result or {}
+-- setting_diff(p, key) -> cur, fields, cmp: for comparing one callback
+-- setting of a BD project (p.config[key]; p is nil for a project still to
+-- be created, and cur then {}) with the config. cmp(label, old, new) adds
+-- to fields each value the config sets that differs (every one, for a new
+-- project). An existing project's setting must also be enabled.
+local function setting_diff(p, key)
+  local cur = p and type(p.config) == "table" and p.config[key] or {}
   local fields = {}
   local function cmp(label, old, new)
     if new ~= nil and (p == nil or old ~= new) then
@@ -239,6 +252,15 @@ local function callback_action(want, p, name)
     end
   end
   if p then cmp("enabled", num(cur.enabled), 1) end
+  return cur, fields, cmp
+end
+
+-- The result-callback action for a BD project (id may be nil: set after
+-- creation), or nil when the account already matches.
+local function callback_action(want, p, name)
+  local rc = want.result_callback
+  if not rc then return nil end
+  local cur, fields, cmp = setting_diff(p, "callback_result")
   cmp("url", cur.diy_url, rc.url)
   if rc.send_noresult ~= nil then
     cmp("send_noresult", noresult_name(num(cur.diy_send_noresult)), rc.send_noresult)
@@ -263,14 +285,7 @@ end
 local function state_action(want, p, name)
   local sn = want.state_notification
   if not sn then return nil end
-  local cur = p and type(p.config) == "table" and p.config.callback_state or {}
-  local fields = {}
-  local function cmp(label, old, new)
-    if new ~= nil and (p == nil or old ~= new) then
-      fields[#fields + 1] = { label, p and old, new }
-    end
-  end
-  if p then cmp("enabled", num(cur.enabled), 1) end
+  local cur, fields, cmp = setting_diff(p, "callback_state")
   cmp("url", cur.url, sn.url)
   cmp("send_type", num(cur.send_type), sn.send_type)
   if #fields == 0 then return nil end
@@ -282,16 +297,8 @@ local function state_action(want, p, name)
 end
 
 local function plan_bd(want, have, actions, problems, uptodate)
-  local matches = have[want.name] or {}
-  if #matches > 1 then
-    local ids = {}
-    for i, p in ipairs(matches) do ids[i] = tostring(p.id) end
-    problems[#problems + 1] = string.format("Broadcast Database project %q matches %d projects "
-      .. "in the account (ids %s); rename one of them so that the name is unique", want.name,
-      #matches, table.concat(ids, ", "))
-    return
-  end
-  local p = matches[1]
+  local p = find_project("Broadcast Database project", want, have, problems)
+  if p == false then return end
   if not p then
     actions[#actions + 1] = { verb = "create", kind = "Broadcast Database project",
       name = want.name, op = "create_bd_project",
@@ -302,11 +309,7 @@ local function plan_bd(want, have, actions, problems, uptodate)
     actions[#actions + 1] = state_action(want, nil, want.name)
     return
   end
-  if p.region ~= want.region then
-    problems[#problems + 1] = string.format("Broadcast Database project %q (id %s) is in "
-      .. "region %s, the config says %s; the API cannot move a project", want.name, p.id,
-      show(p.region), want.region)
-  end
+  check_region("Broadcast Database project", want, p, problems)
   local n = #actions
   local have_buckets, want_buckets = bucket_ids(p), sorted_copy(want.buckets)
   if not same_list(have_buckets, want_buckets) then

@@ -1,26 +1,14 @@
 -- The account against the emulator: the Metadata API, billing (with the
 -- flat-paginated invoice list and the PDF download) and prices, through the
 -- client; what went on the wire and what came back.
-local acrcloud = require "acrcloud"
-local emulator = require "acrcloud.emulator"
+local support = dofile("tests/support.lua")
 local validate = require "acrcloud.emulator.validate"
 
 local TOKEN = "account-spec-token"
 local ISRC = "ZZA1R1900101" -- "Harbour Lights", in the emulator's made-up catalog
-local emu, admin, client
-
-local function new_client()
-  return acrcloud.new{ token = TOKEN, base_url = emu.url }
-end
-
-local function requests()
-  return assert(admin:request("GET", "/_emulator/requests")).data
-end
-
-local function last_request()
-  local log = requests()
-  return log[#log]
-end
+local emu = support.emulator(TOKEN)
+local new_client, requests, last_request = emu.new_client, emu.requests, emu.last_request
+local client
 
 local function keys(t)
   local out = {}
@@ -29,18 +17,11 @@ local function keys(t)
   return out
 end
 
-setup(function()
-  emu = emulator.spawn{ token = TOKEN }
-  admin = new_client()
-end)
-
-teardown(function()
-  admin:close()
-  emu.stop()
-end)
+setup(emu.start)
+teardown(emu.stop)
 
 before_each(function()
-  assert(admin:request("POST", "/_emulator/reset"))
+  emu.reset()
   client = new_client()
 end)
 

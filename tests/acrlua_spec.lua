@@ -1,9 +1,9 @@
 -- The acrlua interpreter, driven from the outside: every test starts
 -- $ACRLUA in a shell and looks at its stdout, stderr and exit status.
 
-local function shell_quote(s)
-  return "'" .. s:gsub("'", [['\'']]) .. "'"
-end
+local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
+local support = dofile(here .. "/support.lua")
+local shell_quote, read_file = support.q, support.read_file
 
 -- The physical absolute path of a directory.
 local function real_dir(path)
@@ -13,32 +13,13 @@ local function real_dir(path)
   return dir
 end
 
-local spec_dir = real_dir(debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or ".")
+local spec_dir = real_dir(here)
 local fixtures = spec_dir .. "/fixtures/acrlua"
 local acrlua = os.getenv("ACRLUA") or (real_dir(spec_dir .. "/..") .. "/build/acrlua")
 
-local temp_files = {}
-
-local function temp_name()
-  local path = os.tmpname()
-  temp_files[#temp_files + 1] = path
-  return path
-end
-
-local function temp_file(contents)
-  local path = temp_name()
-  local f = assert(io.open(path, "w"))
-  f:write(contents)
-  f:close()
-  return path
-end
-
-local function read_file(path)
-  local f = assert(io.open(path, "r"))
-  local contents = f:read("a")
-  f:close()
-  return contents
-end
+-- Removed after each test.
+local temp = support.temp_files()
+local temp_name, temp_file = temp.name, temp.file
 
 -- Runs acrlua with the words in args. opts.env: variables to set (LUA_INIT and
 -- LUA_INIT_5_4 are always cleared first); opts.stdin: text for stdin (else
@@ -75,12 +56,7 @@ local function contains(haystack, needle)
   return haystack:find(needle, 1, true) ~= nil
 end
 
-after_each(function()
-  for _, path in ipairs(temp_files) do
-    os.remove(path)
-  end
-  temp_files = {}
-end)
+after_each(temp.remove_all)
 
 describe("acrlua scripts", function()
   it("gets its name in arg[0] and its arguments in arg[1..n]", function()
@@ -351,7 +327,7 @@ describe("acrlua modules", function()
 
   it("keep the standard package.path for a copy outside the build tree", function()
     local copy = temp_name() .. "-acrlua"
-    temp_files[#temp_files + 1] = copy
+    temp.track(copy)
     assert.is_true(os.execute("cp " .. shell_quote(acrlua) .. " " .. shell_quote(copy)))
     local r = run({ "-e", "io.write(package.path)" }, { exe = copy })
     assert.are.equal(0, r.code)

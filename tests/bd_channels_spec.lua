@@ -3,38 +3,17 @@
 -- came back, for every operation of the area; channels added, listed,
 -- given a custom id and removed; results, state history, recordings and
 -- user reports; 404 and 422 answers.
-local acrcloud = require "acrcloud"
-local emulator = require "acrcloud.emulator"
+local support = dofile("tests/support.lua")
 
 local TOKEN = "bd-channels-spec-token"
 -- Seeded: project 12345 monitors channel 100251 (Timemap on, custom id
 -- "test_id"); 100252 is in the database, 222195 too, with an invalid URL.
 local PID, CHANNEL = 12345, 100251
-local emu, admin, client
-
-local function new_client()
-  return acrcloud.new{ token = TOKEN, base_url = emu.url }
-end
-
-local function last_request()
-  local body = assert(admin:request("GET", "/_emulator/requests"))
-  return body.data[#body.data]
-end
-
-local function wire_body(r) return acrcloud.decode(r.body) end
-
-local function query_has(r, part)
-  return ("&" .. r.query .. "&"):find("&" .. part .. "&", 1, true) ~= nil
-end
-
-local function utc_stamp(t) return os.date("!%Y%m%d%H%M%S", t) end
-
-local function read_file(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local emu = support.emulator(TOKEN)
+local new_client, last_request = emu.new_client, emu.last_request
+local wire_body, query_has, utc_stamp = support.wire_body, support.query_has, support.utc_stamp
+local read_file, ids_of = support.read_file, support.ids
+local client
 
 -- "2021-02-01 12:00:00" (UTC) -> seconds since the epoch. os.time reads
 -- the fields as local time; the difference to their UTC reading is the
@@ -45,24 +24,11 @@ local function utc_epoch(s)
   return t + (t - os.time(os.date("!*t", t)))
 end
 
-local function ids_of(list)
-  local out = {}
-  for i, ch in ipairs(list) do out[i] = ch.id end
-  return out
-end
-
-setup(function()
-  emu = emulator.spawn{ token = TOKEN }
-  admin = new_client()
-end)
-
-teardown(function()
-  admin:close()
-  emu.stop()
-end)
+setup(emu.start)
+teardown(emu.stop)
 
 before_each(function()
-  assert(admin:request("POST", "/_emulator/reset"))
+  emu.reset()
   client = new_client()
 end)
 
@@ -415,7 +381,7 @@ describe("Broadcast Database user reports", function()
   it("are stored apart from the streams' reports", function()
     assert(client:add_channel_user_reports{ pid = PID, channel_id = CHANNEL,
       data = { item, item } })
-    local state = assert(admin:request("GET", "/_emulator/state"))
+    local state = assert(emu.admin:request("GET", "/_emulator/state"))
     assert.equal(2, state.data.user_reports["bd:12345/100251"])
   end)
 

@@ -3,70 +3,48 @@
 -- what came back, 404s and 422s), the multipart upload, and the emulator's
 -- multipart parser and parameter locations on their own.
 local acrcloud = require "acrcloud"
-local emulator = require "acrcloud.emulator"
 local multipart = require "acrcloud.emulator.multipart"
 local validate = require "acrcloud.emulator.validate"
+local support = dofile("tests/support.lua")
 
 local TOKEN = "buckets-spec-token"
-local emu, admin, client, dir
+local emu = support.emulator(TOKEN)
+local new_client, requests, last_request = emu.new_client, emu.requests, emu.last_request
+local decoded_body, q = support.wire_body, support.q
+local client, dir
 
-local function new_client()
-  return acrcloud.new{ token = TOKEN, base_url = emu.url }
-end
-
--- The API requests the emulator received since the last reset, oldest first.
-local function requests()
-  return assert(admin:request("GET", "/_emulator/requests")).data
-end
-
-local function last_request()
-  local list = requests()
-  return list[#list]
-end
-
-local function decoded_body(r) return acrcloud.decode(r.body) end
-
+-- A file of the spec's temporary directory; its path.
 local function write_file(name, bytes)
   local path = dir .. "/" .. name
-  local f = assert(io.open(path, "wb"))
-  f:write(bytes)
-  f:close()
+  support.write_file(path, bytes)
   return path
 end
-
-local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 
 -- A request the client cannot make (a malformed body): through curl.
 -- Returns the status and the decoded answer.
 local function curl(method, path, args)
-  local cmd = table.concat({ "curl -sS -o - -w '\\n%{http_code}' -X", method,
-    "-H", q("Authorization: Bearer " .. TOKEN), args, q(emu.url .. path) }, " ")
-  local p = assert(io.popen(cmd))
-  local out = p:read("a")
-  p:close()
-  local body, code = out:match("^(.*)\n(%d+)$")
-  return tonumber(code), acrcloud.decode(body)
+  local code, body = support.curl(method, emu.url .. path,
+    { headers = { Authorization = "Bearer " .. TOKEN }, args = { args } })
+  return code, acrcloud.decode(body)
 end
 
 -- Bytes that text handling would spoil: NUL, CR LF, a boundary look-alike.
 local AUDIO = "ID3\3\0\0\0\0\0\0" .. "\r\n--not-the-boundary\r\n" .. string.rep("\255\0\1", 100)
 
 setup(function()
-  emu = emulator.spawn{ token = TOKEN }
-  admin = new_client()
+  emu.start()
   dir = os.tmpname()
   os.remove(dir)
   assert(os.execute("mkdir " .. q(dir)))
 end)
 
 teardown(function()
-  admin:close()
   emu.stop()
   os.execute("rm -rf " .. q(dir))
 end)
 
 before_each(function()
-  assert(admin:request("POST", "/_emulator/reset"))
+  emu.reset()
   client = new_client()
 end)
 

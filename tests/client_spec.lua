@@ -2,34 +2,23 @@
 -- went on the wire, what came back), argument checking, each error kind,
 -- encoding rules, pagination, closing.
 local acrcloud = require "acrcloud"
-local emulator = require "acrcloud.emulator"
 local httpd = require "acrcloud.httpd"
+local support = dofile("tests/support.lua")
 
 local TOKEN = "client-spec-token"
-local emu
+local emu = support.emulator(TOKEN)
+local new_client, fault = emu.new_client, emu.fault
+local decoded_body = support.wire_body
 
-local function new_client(opts)
-  opts = opts or {}
-  opts.token = opts.token or TOKEN
-  opts.base_url = opts.base_url or emu.url
-  return acrcloud.new(opts)
-end
-
--- The emulator's own record of the requests it received, newest last.
-local admin
+-- The newest request in the emulator's own record that is not to one of
+-- its /_emulator/ paths.
 local function last_request()
-  local body = assert(admin:request("GET", "/_emulator/requests"))
-  for i = #body.data, 1, -1 do
-    local r = body.data[i]
+  local log = emu.requests()
+  for i = #log, 1, -1 do
+    local r = log[i]
     if not r.path:find("/_emulator/", 1, true) then return r end
   end
 end
-
-local function fault(spec)
-  assert(admin:request("POST", "/_emulator/faults", { body = spec }))
-end
-
-local function decoded_body(r) return acrcloud.decode(r.body) end
 
 -- A loopback port with nothing listening on it.
 local function closed_port()
@@ -39,19 +28,9 @@ local function closed_port()
   return port
 end
 
-setup(function()
-  emu = emulator.spawn{ token = TOKEN }
-  admin = new_client()
-end)
-
-teardown(function()
-  admin:close()
-  emu.stop()
-end)
-
-before_each(function()
-  assert(admin:request("POST", "/_emulator/reset"))
-end)
+setup(emu.start)
+teardown(emu.stop)
+before_each(emu.reset)
 
 describe("the module", function()
   it("describes every endpoint once in acrcloud.operations", function()
@@ -312,9 +291,9 @@ describe("argument checking", function()
   end)
 
   it("sends nothing when it refuses", function()
-    local before = assert(admin:request("GET", "/_emulator/state")).data.requests
+    local before = emu.request_count()
     pcall(client.get_base_project, client, { id = 1, bogus = true })
-    local after = assert(admin:request("GET", "/_emulator/state")).data.requests
+    local after = emu.request_count()
     -- only the first state request was counted
     assert.equal(before + 1, after)
   end)
@@ -497,11 +476,11 @@ describe("pagination", function()
       assert(client:create_bd_project{ name = "p" .. i, region = "eu-west-1", buckets = { 23 } })
     end
     local seen = {}
-    local before = assert(admin:request("GET", "/_emulator/state")).data.requests
+    local before = emu.request_count()
     for project in client:each("list_bd_projects", { per_page = 20 }) do
       seen[#seen + 1] = project.name
     end
-    local after = assert(admin:request("GET", "/_emulator/state")).data.requests
+    local after = emu.request_count()
     local pages = after - before - 1 -- the state request itself
     assert.equal(45, #seen)
     assert.equal(3, pages)
@@ -527,7 +506,7 @@ describe("the client's life", function()
     local client = new_client()
     assert(client:list_base_projects{})
     assert(client:list_base_projects{})
-    local reqs = assert(admin:request("GET", "/_emulator/requests")).data
+    local reqs = emu.requests()
     local a, b = reqs[#reqs - 1], reqs[#reqs]
     assert.is_string(a.connection)
     assert.equal(a.connection, b.connection)

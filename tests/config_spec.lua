@@ -1,16 +1,9 @@
 -- acrcloud.config: config files as data, checked with key paths.
 local config = require "acrcloud.config"
-
-local function tmpfile(text)
-  local path = os.tmpname()
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-  return path
-end
+local support = dofile("tests/support.lua")
 
 local function account(text)
-  local path = tmpfile(text)
+  local path = support.temp_file(text)
   local acc, errs = config.load_account(path)
   os.remove(path)
   if acc then return acc end

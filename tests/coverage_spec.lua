@@ -29,14 +29,7 @@ end
 local ROOT = repo_root()
 local THIS_FILE = "coverage_spec.lua"
 local INVENTORY = ROOT .. "/../shared/api/endpoints.json"
-
-local function read_file(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local text = f:read("a")
-  f:close()
-  return text
-end
+local read_file = dofile(ROOT .. "/tests/support.lua").read_file
 
 -- "N things are wrong:\n  a\n  b": the whole list, one per line.
 local function report(count_text, list)

@@ -3,30 +3,14 @@
 local cjson = require "cjson"
 local emulator = require "acrcloud.emulator"
 local httpd = require "acrcloud.httpd"
+local support = dofile("tests/support.lua")
 
 local ACRLUA = os.getenv("ACRLUA") or "build/acrlua"
 local TOKEN = "spec-token"
-
-local function q(s)
-  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
+local q, read_file, write_file = support.q, support.read_file, support.write_file
 
 local function sleep(seconds)
   os.execute("sleep " .. seconds)
-end
-
-local function read_file(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
-local function write_file(path, s)
-  local f = assert(io.open(path, "wb"))
-  f:write(s)
-  f:close()
 end
 
 -- The curl command for one request; see request() for the options.

@@ -12,6 +12,7 @@ local acrcloud = require "acrcloud"
 local csv = require "acrcloud.csv"
 local emulator = require "acrcloud.emulator"
 local tz = require "acrcloud.tz"
+local support = dofile("tests/support.lua")
 
 local TOKEN = "export-spec-token"
 local SCRIPT = "scripts/export-results.lua"
@@ -24,17 +25,7 @@ local COLUMNS = { "channel_id", "channel_name", "local_time", "utc_offset", "utc
 -- it never has results).
 local CHANNELS = { 300102, 100252, 222195 }
 
-local function quote(s)
-  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
-
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local quote, read = support.q, support.read_file
 
 describe("export-results.lua", function()
   local server, dir, pid

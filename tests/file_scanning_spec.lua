@@ -2,52 +2,13 @@
 -- presigned upload flow (URL, PUT without the token, registration), through
 -- the client; what went on the wire and what came back.
 local acrcloud = require "acrcloud"
-local emulator = require "acrcloud.emulator"
+local support = dofile("tests/support.lua")
 
 local TOKEN = "file-scanning-spec-token"
-local emu, admin, client
-
-local function new_client()
-  return acrcloud.new{ token = TOKEN, base_url = emu.url }
-end
-
--- The emulator's log of the requests it received, newest last.
-local function requests()
-  return assert(admin:request("GET", "/_emulator/requests")).data
-end
-
-local function last_request()
-  local log = requests()
-  return log[#log]
-end
-
-local function q(s)
-  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
-
-local function write_file(path, bytes)
-  local f = assert(io.open(path, "wb"))
-  f:write(bytes)
-  f:close()
-end
-
--- curl(method, url, { file =, headers = {} }) -> HTTP status (a number), body
-local function curl(method, url, o)
-  o = o or {}
-  local out = os.tmpname()
-  local cmd = { "curl -sS -o", q(out), "-w '%{http_code}' -X", method }
-  if o.file then cmd[#cmd + 1] = "--data-binary @" .. q(o.file) end
-  for name, value in pairs(o.headers or {}) do cmd[#cmd + 1] = "-H " .. q(name .. ": " .. value) end
-  cmd[#cmd + 1] = q(url)
-  local p = assert(io.popen(table.concat(cmd, " ")))
-  local code = p:read("a")
-  p:close()
-  local f = io.open(out, "rb")
-  local body = f and f:read("a") or ""
-  if f then f:close() end
-  os.remove(out)
-  return tonumber(code), body
-end
+local emu = support.emulator(TOKEN)
+local new_client, requests, last_request = emu.new_client, emu.requests, emu.last_request
+local write_file, curl = support.write_file, support.curl
+local client
 
 local function container_params(overrides)
   local p = { name = "scans", region = "eu-west-1", audio_type = "linein", buckets = { 8881 },
@@ -75,18 +36,11 @@ local function upload_by_hand(container_id, bytes, filename)
   return body.data, slot
 end
 
-setup(function()
-  emu = emulator.spawn{ token = TOKEN }
-  admin = new_client()
-end)
-
-teardown(function()
-  admin:close()
-  emu.stop()
-end)
+setup(emu.start)
+teardown(emu.stop)
 
 before_each(function()
-  assert(admin:request("POST", "/_emulator/reset"))
+  emu.reset()
   client = new_client()
 end)
 

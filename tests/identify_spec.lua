@@ -2,40 +2,19 @@
 -- (HMAC-SHA1 with a base project's access key and secret, no Bearer
 -- token), the emulator's check of the signature and its answers.
 local acrcloud = require "acrcloud"
-local emulator = require "acrcloud.emulator"
+local support = dofile("tests/support.lua")
 
 local TOKEN = "identify-spec-token"
 -- Base project 15 of the seed data.
 local KEY = "e7a84ca942a13773f6d22e9fd6808fce"
 local SECRET = "9zlEAx57jaCgeLpDKKQmorv0brrhAYqj076n6FyP"
-local emu, admin, client
-local samples = {}
-
-local function new_client()
-  return acrcloud.new{ token = TOKEN, base_url = emu.url }
-end
-
-local function requests()
-  return assert(admin:request("GET", "/_emulator/requests")).data
-end
-
-local function last_request()
-  local log = requests()
-  return log[#log]
-end
-
-local function q(s)
-  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
-
-local function temp_file(bytes)
-  local path = os.tmpname()
-  local f = assert(io.open(path, "wb"))
-  f:write(bytes)
-  f:close()
-  samples[#samples + 1] = path
-  return path
-end
+local emu = support.emulator(TOKEN)
+local new_client, requests, last_request = emu.new_client, emu.requests, emu.last_request
+local q = support.q
+-- Samples, removed when the spec ends.
+local samples = support.temp_files()
+local temp_file = samples.file
+local client
 
 -- Bytes that are not silence: a sawtooth with some variation.
 local function noise(n, seed)
@@ -56,15 +35,7 @@ local function post_signed(fields, sample)
   local parts = {}
   for name, value in pairs(fields) do parts[#parts + 1] = "-F " .. q(name .. "=" .. value) end
   if sample then parts[#parts + 1] = "-F " .. q("sample=@" .. sample) end
-  local out = os.tmpname()
-  local p = assert(io.popen("curl -sS -o " .. q(out) .. " -w '%{http_code}' " ..
-    table.concat(parts, " ") .. " " .. q(emu.url .. "/v1/identify")))
-  local status = tonumber(p:read("a"))
-  p:close()
-  local f = assert(io.open(out, "rb"))
-  local body = f:read("a")
-  f:close()
-  os.remove(out)
+  local status, body = support.curl("POST", emu.url .. "/v1/identify", { args = parts })
   return acrcloud.decode(body), status
 end
 
@@ -73,19 +44,15 @@ local function signature(secret, data_type, timestamp)
   return acrcloud.base64(acrcloud.hmac_sha1(secret, text))
 end
 
-setup(function()
-  emu = emulator.spawn{ token = TOKEN }
-  admin = new_client()
-end)
+setup(emu.start)
 
 teardown(function()
-  for _, path in ipairs(samples) do os.remove(path) end
-  admin:close()
+  samples.remove_all()
   emu.stop()
 end)
 
 before_each(function()
-  assert(admin:request("POST", "/_emulator/reset"))
+  emu.reset()
   client = new_client()
 end)
 

@@ -1,20 +1,9 @@
 -- acrcloud.journal: the crash-safe record of what was sent.
 local journal = require "acrcloud.journal"
+local support = dofile("tests/support.lua")
 
 local TARGET = "http://127.0.0.1:1/api pid=1 stream=s-1"
-
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
-local function write(path, s)
-  local f = assert(io.open(path, "wb"))
-  f:write(s)
-  f:close()
-end
+local read, write = support.read_file, support.write_file
 
 local function rows(...)
   local out = {}

@@ -3,51 +3,22 @@
 -- came back, for every operation of the area; the stream life cycle (add,
 -- list, pause, restart, delete); results, state history and recordings;
 -- 404 and 422 answers.
-local acrcloud = require "acrcloud"
-local emulator = require "acrcloud.emulator"
+local support = dofile("tests/support.lua")
 
 local TOKEN = "streams-spec-token"
 local PID, STREAM = 17913, "s-XXXXXX"      -- seeded; the stream's config records
 local QUIET_STREAM = "s-Jq2n5T"            -- seeded; its config does not record
-local emu, admin, client
+local emu = support.emulator(TOKEN)
+local new_client, last_request = emu.new_client, emu.last_request
+local wire_body, query_has, utc_stamp = support.wire_body, support.query_has, support.utc_stamp
+local read_file = support.read_file
+local client
 
-local function new_client()
-  return acrcloud.new{ token = TOKEN, base_url = emu.url }
-end
-
--- The last API request the emulator received.
-local function last_request()
-  local body = assert(admin:request("GET", "/_emulator/requests"))
-  return body.data[#body.data]
-end
-
-local function wire_body(r) return acrcloud.decode(r.body) end
-
-local function query_has(r, part)
-  return ("&" .. r.query .. "&"):find("&" .. part .. "&", 1, true) ~= nil
-end
-
-local function utc_stamp(t) return os.date("!%Y%m%d%H%M%S", t) end
-
-local function read_file(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
-setup(function()
-  emu = emulator.spawn{ token = TOKEN }
-  admin = new_client()
-end)
-
-teardown(function()
-  admin:close()
-  emu.stop()
-end)
+setup(emu.start)
+teardown(emu.stop)
 
 before_each(function()
-  assert(admin:request("POST", "/_emulator/reset"))
+  emu.reset()
   client = new_client()
 end)
 
@@ -364,7 +335,7 @@ describe("the stream life cycle", function()
     assert(client:add_stream_user_reports{ pid = PID, stream_id = id, data = { { from = "api",
       title = "Jingle", timeoffset = 0, start_timestamp = "2021-02-01 12:13:14",
       end_timestamp = "2021-02-01 12:13:44" } } })
-    local stored = assert(admin:request("GET", "/_emulator/user-reports/17913/" .. id))
+    local stored = assert(emu.admin:request("GET", "/_emulator/user-reports/17913/" .. id))
     assert.same({ 1, "2021-02-01 12:13:14" },
       { #stored.data, stored.data[1].result.start_timestamp_utc })
   end)

@@ -3,58 +3,17 @@
 -- region hosts resolved from the container and cached, signed requests,
 -- flat paginators.
 local acrcloud = require "acrcloud"
-local emulator = require "acrcloud.emulator"
+local support = dofile("tests/support.lua")
 
 local TOKEN = "transport-spec-token"
-local emu, admin
+local emu = support.emulator(TOKEN)
+local new_client, last_request = emu.new_client, emu.last_request
+local request_count = emu.request_count
+local write_file, read_file = support.write_file, support.read_file
 
-local function new_client(opts)
-  opts = opts or {}
-  opts.token = opts.token or TOKEN
-  opts.base_url = opts.base_url or emu.url
-  return acrcloud.new(opts)
-end
-
-local function requests()
-  return assert(admin:request("GET", "/_emulator/requests")).data
-end
-
-local function last_request()
-  local list = requests()
-  return list[#list]
-end
-
-local function request_count()
-  return assert(admin:request("GET", "/_emulator/state")).data.requests
-end
-
-local function write_file(path, bytes)
-  local f = assert(io.open(path, "wb"))
-  f:write(bytes)
-  f:close()
-end
-
-local function read_file(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
-setup(function()
-  emu = emulator.spawn{ token = TOKEN }
-  admin = new_client()
-end)
-
-teardown(function()
-  admin:close()
-  emu.stop()
-end)
-
-before_each(function()
-  assert(admin:request("POST", "/_emulator/reset"))
-end)
+setup(emu.start)
+teardown(emu.stop)
+before_each(emu.reset)
 
 describe("multipart uploads", function()
   it("send the file as a part with its base name, and the fields as text", function()
@@ -279,8 +238,7 @@ end)
 
 describe("an interrupt", function()
   it("stops a request under way instead of waiting for its answer", function()
-    assert(admin:request("POST", "/_emulator/faults",
-      { body = { operation = "list_base_projects", delay = 20 } }))
+    emu.fault{ operation = "list_base_projects", delay = 20 }
     local script = os.tmpname()
     -- The script sends itself SIGINT (as ^C would) a second after its
     -- handler is in place, whatever the time the interpreter took to start.

@@ -2,56 +2,23 @@
 -- streams they import, their results, through the client; what went on the
 -- wire and what came back.
 local acrcloud = require "acrcloud"
-local emulator = require "acrcloud.emulator"
+local support = dofile("tests/support.lua")
 
 local TOKEN = "ucf-spec-token"
 local PID = 10263 -- the seeded project, holding the docs' example results
-local emu, admin, client
-
-local function new_client()
-  return acrcloud.new{ token = TOKEN, base_url = emu.url }
-end
-
-local function last_request()
-  local log = assert(admin:request("GET", "/_emulator/requests")).data
-  return log[#log]
-end
-
-local function q(s)
-  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
+local emu = support.emulator(TOKEN)
+local new_client, last_request = emu.new_client, emu.last_request
+local ids = support.ids
+local client
 
 -- GET a URL with curl, no token: status, body
-local function fetch(url)
-  local out = os.tmpname()
-  local p = assert(io.popen("curl -sS -o " .. q(out) .. " -w '%{http_code}' " .. q(url)))
-  local code = p:read("a")
-  p:close()
-  local f = assert(io.open(out, "rb"))
-  local body = f:read("a")
-  f:close()
-  os.remove(out)
-  return tonumber(code), body
-end
+local function fetch(url) return support.curl("GET", url) end
 
-local function ids(list)
-  local out = {}
-  for i, item in ipairs(list) do out[i] = item.id end
-  return out
-end
-
-setup(function()
-  emu = emulator.spawn{ token = TOKEN }
-  admin = new_client()
-end)
-
-teardown(function()
-  admin:close()
-  emu.stop()
-end)
+setup(emu.start)
+teardown(emu.stop)
 
 before_each(function()
-  assert(admin:request("POST", "/_emulator/reset"))
+  emu.reset()
   client = new_client()
 end)
 

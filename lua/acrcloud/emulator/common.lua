@@ -1,5 +1,6 @@
 -- Helpers shared by the emulator's handlers: error answers, pagination,
--- timestamps, bucket ids.
+-- timestamps, and what several areas' records hold alike (regions, bucket
+-- ids and views, external ids, result callbacks).
 local json = require "acrcloud.emulator.json"
 local validate = require "acrcloud.emulator.validate"
 
@@ -30,11 +31,11 @@ local LINKS = { "first", "last", "prev", "next" }
 local META = { "current_page", "from", "last_page", "path", "per_page", "to", "total" }
 local PAGE = { "data", "links", "meta" }
 
--- paginate(ctx, records, view) -> Laravel's paginator body for the page the
--- request asks for (`page`, `per_page`, default 20). Links are absolute, on
--- the emulator's own host, and carry only `page`, as Laravel's do by
--- default. `meta.per_page` is a string, as in the spec's examples.
-function M.paginate(ctx, records, view)
+-- page_slice(ctx, records, view) -> the items of the page the request asks
+-- for (`page`, `per_page`, default 20), each through view(record, ctx), and
+-- where that page stands: { page, per_page, total, last_page, from, to }
+-- (from and to null on an empty page).
+function M.page_slice(ctx, records, view)
   local page = ctx.params.page or 1
   local per_page = ctx.params.per_page or 20
   local total = #records
@@ -44,6 +45,20 @@ function M.paginate(ctx, records, view)
   for i = first_index, math.min(total, first_index + per_page - 1) do
     data[#data + 1] = view(records[i], ctx)
   end
+  return data, {
+    page = page, per_page = per_page, total = total, last_page = last_page,
+    from = #data > 0 and first_index or json.null,
+    to = #data > 0 and first_index + #data - 1 or json.null,
+  }
+end
+
+-- paginate(ctx, records, view) -> Laravel's paginator body for the page the
+-- request asks for (see page_slice). Links are absolute, on the emulator's
+-- own host, and carry only `page`, as Laravel's do by default.
+-- `meta.per_page` is a string, as in the spec's examples.
+function M.paginate(ctx, records, view)
+  local data, at = M.page_slice(ctx, records, view)
+  local page, last_page = at.page, at.last_page
   local path = ctx.url_path
   local function link(n) return path .. "?page=" .. n end
   return json.object({
@@ -56,12 +71,12 @@ function M.paginate(ctx, records, view)
     }, LINKS),
     meta = json.object({
       current_page = page,
-      from = #data > 0 and first_index or json.null,
+      from = at.from,
       last_page = last_page,
       path = path,
-      per_page = tostring(per_page),
-      to = #data > 0 and first_index + #data - 1 or json.null,
-      total = total,
+      per_page = tostring(at.per_page),
+      to = at.to,
+      total = at.total,
     }, META),
   }, PAGE)
 end
@@ -73,20 +88,35 @@ M.page_rules = {
   per_page = { validate.min_integer(1) },
 }
 
--- Rule: every element of the list is the id of an existing bucket.
-function M.bucket_ids_rule(value, name, ctx)
-  local errs = {}
-  for i, id in ipairs(value) do
-    local key = name .. "." .. (i - 1)
-    local ok, n = validate.check_type(id, { "integer" })
-    if not ok then
-      errs[#errs + 1] = { key, "The " .. key .. " must be an integer." }
-    elseif not ctx.state:get("buckets", n) then
-      errs[#errs + 1] = { key, "The selected " .. key .. " is invalid." }
-    end
-  end
-  if #errs > 0 then return errs end
+-- Regions and lists ---------------------------------------------------------
+
+-- The API's regions: every area offers the same three.
+M.REGIONS = { "eu-west-1", "us-west-2", "ap-southeast-1" }
+
+-- A list operation filtered by region, and by type when its records have
+-- one: list_rules(types) are its rules (`region` one of REGIONS, `type` one
+-- of `types` when given); list_filtered(ctx, collection, view, type_field)
+-- answers 200 and the page of the records of `collection` in the
+-- request's `region`, and, when type_field is given, of its `type` (which
+-- the records hold in that field). Both filters are optional.
+function M.list_rules(types)
+  local rules = { region = { validate.one_of(M.REGIONS) } }
+  if types then rules.type = { validate.one_of(types) } end
+  return rules
 end
+
+function M.list_filtered(ctx, collection, view, type_field)
+  local region, kind = ctx.params.region, type_field and ctx.params.type
+  local records = ctx.state:list(collection, function(r)
+    return (not region or r.region == region) and (not kind or r[type_field] == kind)
+  end)
+  return 200, M.paginate(ctx, records, view)
+end
+
+-- Buckets -------------------------------------------------------------------
+
+-- Rule: every element of the list is the id of an existing bucket.
+M.bucket_ids_rule = validate.existing_ids("buckets")
 
 -- Bucket ids as given (validated) -> sorted list of distinct integers.
 function M.bucket_ids(list)
@@ -102,6 +132,104 @@ function M.bucket_ids(list)
   return out
 end
 
+local BUCKET = { "id", "uid", "name", "type", "node", "state", "region", "metadata_template",
+  "labels", "net_type", "created_at", "updated_at", "num", "size", "access_permission" }
+
+-- A bucket as the bucket pages show it.
+function M.bucket_view(b)
+  local labels = json.array()
+  for i, v in ipairs(b.labels or {}) do labels[i] = v end
+  return json.object({
+    id = b.id, uid = b.uid, name = b.name, type = b.type, node = b.node, state = b.state,
+    region = b.region, metadata_template = b.metadata_template, labels = labels,
+    net_type = b.net_type, created_at = b.created_at, updated_at = b.updated_at, num = b.num,
+    size = b.size, access_permission = b.access_permission,
+  }, BUCKET)
+end
+
+-- project_buckets(p, ctx) -> the buckets of a Broadcast Database or Custom
+-- Streams project as its pages show them (as the bucket pages do, but a
+-- template never set shows as "" rather than null), and the project's
+-- bucket ids as one comma-separated string.
+function M.project_buckets(p, ctx)
+  local buckets, ids = json.array(), {}
+  for _, id in ipairs(p.buckets) do
+    local b = ctx.state:get("buckets", id)
+    if b then
+      local view = M.bucket_view(b)
+      if view.metadata_template == json.null then view.metadata_template = "" end
+      buckets[#buckets + 1] = view
+    end
+    ids[#ids + 1] = tostring(id)
+  end
+  return buckets, table.concat(ids, ",")
+end
+
+-- External ids --------------------------------------------------------------
+
+-- Rule for external_ids: a list of names, or the documented comma-separated
+-- string.
+function M.external_ids_rule(value, name)
+  if type(value) == "string" then return nil end
+  local errs = {}
+  for i, v in ipairs(value) do
+    if type(v) ~= "string" or v == "" then
+      local key = name .. "." .. (i - 1)
+      errs[#errs + 1] = { key, "The " .. key .. " must be a string." }
+    end
+  end
+  if #errs > 0 then return errs end
+end
+
+-- external_ids as given (validated) -> the list of names.
+function M.external_ids(value)
+  local out = {}
+  if type(value) == "string" then
+    for item in value:gmatch("[^,]+") do
+      item = item:match("^%s*(.-)%s*$")
+      if item ~= "" then out[#out + 1] = item end
+    end
+  else
+    for i, v in ipairs(value) do out[i] = v end
+  end
+  return out
+end
+
+-- Result callbacks ----------------------------------------------------------
+
+-- result_callback_rules(extra) -> the rules of a project's result-callback
+-- setter (Broadcast Database and Custom Streams projects), with the
+-- area's `extra` rules added.
+function M.result_callback_rules(extra)
+  local rules = {
+    result_callback_url = { validate.url() },
+    result_callback_send_noresult = { validate.one_of({ 0, 1, true, false }) },
+    result_callback_send_type = { validate.one_of({ 1, 2 }) },
+    result_callback_result_type = { validate.one_of({ 0, 1 }) },
+  }
+  for name, list in pairs(extra or {}) do rules[name] = list end
+  return rules
+end
+
+-- set_result_callback(cr, params): turns a project's callback_result on, to
+-- the URL given; the optional fields left out keep their values.
+function M.set_result_callback(cr, p)
+  cr.enabled = 1
+  cr.diy_url = p.result_callback_url
+  if p.result_callback_send_noresult ~= nil then
+    cr.diy_send_noresult = M.int(p.result_callback_send_noresult)
+  end
+  if p.result_callback_send_type ~= nil then
+    cr.diy_send_type = M.int(p.result_callback_send_type)
+  end
+  if p.result_callback_result_type ~= nil then
+    cr.diy_result_type = M.int(p.result_callback_result_type)
+  end
+end
+
+-- Values --------------------------------------------------------------------
+
+-- A validated integer or boolean field as an integer (true 1, false 0).
 function M.int(v)
   local ok, n = validate.check_type(v, { "integer" })
   if ok then return n end

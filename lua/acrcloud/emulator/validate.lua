@@ -300,6 +300,25 @@ function M.url()
   end
 end
 
+-- A list whose every element is the integer id of a record of `collection`
+-- in the emulator's state (Laravel's `exists` on each element); one error
+-- per bad element, keyed "name.<index from 0>".
+function M.existing_ids(collection)
+  return function(value, name, ctx)
+    local errs = {}
+    for i, id in ipairs(value) do
+      local key = name .. "." .. (i - 1)
+      local ok, n = M.check_type(id, { "integer" })
+      if not ok then
+        errs[#errs + 1] = { key, "The " .. key .. " must be an integer." }
+      elseif not ctx.state:get(collection, n) then
+        errs[#errs + 1] = { key, "The selected " .. key .. " is invalid." }
+      end
+    end
+    if #errs > 0 then return errs end
+  end
+end
+
 -- Calendar --------------------------------------------------------------------
 
 -- Days since 1970-01-01 of a proleptic Gregorian date.

@@ -232,15 +232,8 @@ local LINK = { "url", "label", "active" }
 -- Laravel's paginator returned as it is (not through a resource): its
 -- fields at the top level next to `data`, as the CLI reads invoices.
 local function flat_page(ctx, records, view)
-  local page = ctx.params.page or 1
-  local per_page = ctx.params.per_page or 20
-  local total = #records
-  local last_page = math.max(1, (total + per_page - 1) // per_page)
-  local first_index = (page - 1) * per_page + 1
-  local data = json.array()
-  for i = first_index, math.min(total, first_index + per_page - 1) do
-    data[#data + 1] = view(records[i])
-  end
+  local data, at = common.page_slice(ctx, records, view)
+  local page, last_page = at.page, at.last_page
   local path = ctx.url_path
   local function url(n)
     if n < 1 or n > last_page then return json.null end
@@ -254,19 +247,15 @@ local function flat_page(ctx, records, view)
   links[#links + 1] = json.object({ url = url(page + 1), label = "Next &raquo;", active = false },
     LINK)
   return json.object({
-    current_page = page, data = data, first_page_url = url(1),
-    from = #data > 0 and first_index or json.null, last_page = last_page,
-    last_page_url = url(last_page), links = links, next_page_url = url(page + 1), path = path,
-    per_page = per_page, prev_page_url = url(page - 1),
-    to = #data > 0 and first_index + #data - 1 or json.null, total = total,
+    current_page = page, data = data, first_page_url = url(1), from = at.from,
+    last_page = last_page, last_page_url = url(last_page), links = links,
+    next_page_url = url(page + 1), path = path, per_page = at.per_page,
+    prev_page_url = url(page - 1), to = at.to, total = at.total,
   }, FLAT)
 end
 
-R.list_invoices = {
-  uid = { uid_rule },
-  page = { validate.min_integer(1) },
-  per_page = { validate.min_integer(1) },
-}
+-- page and per_page get common.page_rules, as on every paginated operation.
+R.list_invoices = { uid = { uid_rule } }
 
 -- Newest first.
 function H.list_invoices(ctx)

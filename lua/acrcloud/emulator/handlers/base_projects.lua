@@ -13,7 +13,6 @@ M.bindings = {
     find = function(ctx, id) return ctx.state:get("base_projects", id) end },
 }
 
-local REGIONS = { "eu-west-1", "us-west-2", "ap-southeast-1" }
 local TYPES = { "AVR", "LCD", "HR" }
 local AUDIO_TYPES = { "linein", "recorded" }
 
@@ -51,42 +50,16 @@ end
 
 local function list_view(p, ctx) return view(p, ctx, true) end
 
--- external_ids: a list of names, or the documented comma-separated string.
-local function external_ids_rule(value, name)
-  if type(value) == "string" then return nil end
-  local errs = {}
-  for i, v in ipairs(value) do
-    if type(v) ~= "string" or v == "" then
-      local key = name .. "." .. (i - 1)
-      errs[#errs + 1] = { key, "The " .. key .. " must be a string." }
-    end
-  end
-  if #errs > 0 then return errs end
-end
-
-local function external_ids(value)
-  local out = {}
-  if type(value) == "string" then
-    for item in value:gmatch("[^,]+") do
-      item = item:match("^%s*(.-)%s*$")
-      if item ~= "" then out[#out + 1] = item end
-    end
-  else
-    for i, v in ipairs(value) do out[i] = v end
-  end
-  return out
-end
-
 local NAME = { validate.max_length(255) }
 local BUCKETS = { common.bucket_ids_rule }
 
 R.create_base_project = {
   name = NAME,
-  region = { validate.one_of(REGIONS) },
+  region = { validate.one_of(common.REGIONS) },
   type = { validate.one_of(TYPES) },
   audio_type = { validate.one_of(AUDIO_TYPES) },
   buckets = BUCKETS,
-  external_ids = { external_ids_rule },
+  external_ids = { common.external_ids_rule },
 }
 
 function H.create_base_project(ctx)
@@ -100,24 +73,17 @@ function H.create_base_project(ctx)
     audio_type = p.audio_type or "linein", external_id = "",
     created_at = now, updated_at = now,
     buckets = common.bucket_ids(p.buckets),
-    external_ids = p.external_ids and external_ids(p.external_ids) or {},
+    external_ids = p.external_ids and common.external_ids(p.external_ids) or {},
   })
   -- The spec's page shows 200 for this create (unlike buckets, channels
   -- and streams, which answer 201).
   return 200, { data = view(rec, ctx) }
 end
 
-R.list_base_projects = {
-  region = { validate.one_of(REGIONS) },
-  type = { validate.one_of(TYPES) },
-}
+R.list_base_projects = common.list_rules(TYPES)
 
 function H.list_base_projects(ctx)
-  local region, kind = ctx.params.region, ctx.params.type
-  local records = ctx.state:list("base_projects", function(p)
-    return (not region or p.region == region) and (not kind or p.service_type == kind)
-  end)
-  return 200, common.paginate(ctx, records, list_view)
+  return common.list_filtered(ctx, "base_projects", list_view, "service_type")
 end
 
 function H.get_base_project(ctx)
@@ -128,7 +94,7 @@ R.update_base_project = {
   name = NAME,
   audio_type = { validate.one_of(AUDIO_TYPES) },
   buckets = BUCKETS,
-  external_ids = { external_ids_rule },
+  external_ids = { common.external_ids_rule },
 }
 
 function H.update_base_project(ctx)
@@ -137,7 +103,7 @@ function H.update_base_project(ctx)
   if p.name then rec.name = p.name end
   if p.audio_type then rec.audio_type = p.audio_type end
   if p.buckets then rec.buckets = common.bucket_ids(p.buckets) end
-  if p.external_ids then rec.external_ids = external_ids(p.external_ids) end
+  if p.external_ids then rec.external_ids = common.external_ids(p.external_ids) end
   rec.updated_at = common.iso_time(ctx.state:now())
   return 200, { data = view(rec, ctx) }
 end

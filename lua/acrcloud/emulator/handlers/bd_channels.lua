@@ -164,21 +164,7 @@ function H.list_channels(ctx)
   return 200, body
 end
 
-R.add_channels = {
-  channels = { function(value, name, ctx)
-    local errs = {}
-    for i, id in ipairs(value) do
-      local key = name .. "." .. (i - 1)
-      local ok, n = validate.check_type(id, { "integer" })
-      if not ok then
-        errs[#errs + 1] = { key, "The " .. key .. " must be an integer." }
-      elseif not ctx.state:get("bd_catalog", n) then
-        errs[#errs + 1] = { key, "The selected " .. key .. " is invalid." }
-      end
-    end
-    if #errs > 0 then return errs end
-  end },
-}
+R.add_channels = { channels = { validate.existing_ids("bd_catalog") } }
 
 -- Adds the channels not in the project yet (timemap off, no custom id) and
 -- answers the channels named, in the order given: {"data": [channel, ...]}

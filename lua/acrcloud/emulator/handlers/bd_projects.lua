@@ -11,35 +11,14 @@ M.bindings = {
     find = function(ctx, id) return ctx.state:get("bd_projects", id) end },
 }
 
-local REGIONS = { "eu-west-1", "us-west-2", "ap-southeast-1" }
-
 local PROJECT = { "id", "name", "uid", "region", "bucket_ids", "updated_at", "created_at",
   "access_key", "buckets", "config", "monitoring_num", "type", "status_check" }
-local BUCKET = { "id", "uid", "name", "type", "node", "state", "region", "metadata_template",
-  "labels", "net_type", "created_at", "updated_at", "num", "size", "access_permission" }
 local CONFIG = { "record", "ucf", "callback_result", "callback_state", "email_state",
   "access_permission" }
 local CALLBACK_RESULT = { "enabled", "type_name", "diy_url", "diy_send_type",
   "diy_send_noresult", "diy_result_type", "r3d_source", "r3d_url", "r3d_key1", "r3d_key2",
   "r3d_result_type" }
 local CALLBACK_STATE = { "enabled", "url", "send_type" }
-
--- A bucket as the BM project pages show it (also used for Custom Streams
--- projects, handlers/streams.lua).
-local function bucket_view(b)
-  local labels = json.array()
-  for i, v in ipairs(b.labels) do labels[i] = v end
-  return json.object({
-    id = b.id, uid = b.uid, name = b.name, type = b.type, node = b.node, state = b.state,
-    region = b.region,
-    metadata_template = b.metadata_template == json.null and "" or b.metadata_template,
-    labels = labels, net_type = b.net_type, created_at = b.created_at,
-    updated_at = b.updated_at, num = b.num, size = b.size,
-    access_permission = b.access_permission,
-  }, BUCKET)
-end
-
-M.bucket_view = bucket_view
 
 -- monitoring_num: how many channels the project monitors
 -- (handlers/bd_channels.lua adds and removes them).
@@ -50,15 +29,10 @@ local function channel_count(p)
 end
 
 local function view(p, ctx)
-  local buckets, ids = json.array(), {}
-  for _, id in ipairs(p.buckets) do
-    local b = ctx.state:get("buckets", id)
-    if b then buckets[#buckets + 1] = bucket_view(b) end
-    ids[#ids + 1] = tostring(id)
-  end
+  local buckets, bucket_ids = common.project_buckets(p, ctx)
   local cr, cs = p.callback_result, p.callback_state
   return json.object({
-    id = p.id, name = p.name, uid = 2, region = p.region, bucket_ids = table.concat(ids, ","),
+    id = p.id, name = p.name, uid = 2, region = p.region, bucket_ids = bucket_ids,
     updated_at = p.updated_at, created_at = p.created_at,
     -- The API shows the access key masked.
     access_key = "**********",
@@ -85,7 +59,7 @@ local NAME = { validate.max_length(255) }
 local BUCKETS = { common.bucket_ids_rule }
 
 R.create_bd_project = {
-  region = { validate.one_of(REGIONS) },
+  region = { validate.one_of(common.REGIONS) },
   name = NAME,
   buckets = BUCKETS,
 }
@@ -120,40 +94,21 @@ function H.delete_bd_project(ctx)
   return 204
 end
 
-R.list_bd_projects = { region = { validate.one_of(REGIONS) } }
+R.list_bd_projects = common.list_rules()
 
 function H.list_bd_projects(ctx)
-  local region = ctx.params.region
-  local records = ctx.state:list("bd_projects", function(p)
-    return not region or p.region == region
-  end)
-  return 200, common.paginate(ctx, records, view)
+  return common.list_filtered(ctx, "bd_projects", view)
 end
 
 -- Callbacks: the answer is the project, its config showing the new
 -- settings. Fields left out keep their current values.
-R.set_bd_project_result_callback = {
+R.set_bd_project_result_callback = common.result_callback_rules({
   type = { validate.one_of({ "diy" }) },
-  result_callback_url = { validate.url() },
-  result_callback_send_noresult = { validate.one_of({ 0, 1, true, false }) },
-  result_callback_send_type = { validate.one_of({ 1, 2 }) },
-  result_callback_result_type = { validate.one_of({ 0, 1 }) },
-}
+})
 
 function H.set_bd_project_result_callback(ctx)
   local rec = ctx.bound.id
-  local p, cr = ctx.params, rec.callback_result
-  cr.enabled = 1
-  cr.diy_url = p.result_callback_url
-  if p.result_callback_send_noresult ~= nil then
-    cr.diy_send_noresult = common.int(p.result_callback_send_noresult)
-  end
-  if p.result_callback_send_type ~= nil then
-    cr.diy_send_type = common.int(p.result_callback_send_type)
-  end
-  if p.result_callback_result_type ~= nil then
-    cr.diy_result_type = common.int(p.result_callback_result_type)
-  end
+  common.set_result_callback(rec.callback_result, ctx.params)
   return 200, { data = view(rec, ctx) }
 end
 

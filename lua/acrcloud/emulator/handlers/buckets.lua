@@ -22,7 +22,6 @@ M.bindings = {
   { path = "/buckets/{bucket_id}", param = "bucket_id", model = "Bucket", find = find_bucket },
 }
 
-local REGIONS = { "eu-west-1", "us-west-2", "ap-southeast-1" }
 local BUCKET_TYPES = { "File", "Live", "LiveRec", "LiveTimeshift", "DedupFile" }
 local DATA_TYPES = { "audio", "fingerprint", "audio_url", "acrid" }
 
@@ -39,8 +38,6 @@ local NODES = {
   ["ap-southeast-1"] = { "10.12.12.240-860", "1f0e2d3c4b5a69788796a5b4c3d2e1f0" },
 }
 
-local BUCKET = { "id", "uid", "name", "type", "node", "state", "region", "metadata_template",
-  "labels", "net_type", "created_at", "updated_at", "num", "size", "access_permission" }
 -- The documented keys first; data_type, filename, size are additions.
 local FILE = { "id", "uid", "acr_id", "bucket_id", "state", "title", "audio_id", "duration",
   "user_defined", "created_at", "updated_at", "data_type", "filename", "size" }
@@ -133,6 +130,17 @@ end
 
 local function by_id(rec, token) return tostring(rec.id) == token end
 
+-- Deletes the records of `col` in the path's bucket that the ids name (404
+-- as find_many answers it) and recounts the bucket.
+local function delete_many(ctx, col, model, ids, match)
+  local state, b = ctx.state, ctx.bound.bucket_id
+  for _, rec in ipairs(find_many(ctx, col, model, ids, b.id, match)) do
+    state:remove(col, rec.id)
+  end
+  recount(state, b)
+  return 204
+end
+
 -- Rules --------------------------------------------------------------------
 
 -- The bucket named by the path is of one of `types`, or a 422 on bucket_id.
@@ -195,18 +203,11 @@ local ZERO_ONE = { validate.one_of({ 0, 1, "0", "1", true, false }) }
 
 -- Buckets ------------------------------------------------------------------
 
-local function bucket_view(b)
-  return json.object({
-    id = b.id, uid = b.uid, name = b.name, type = b.type, node = b.node, state = b.state,
-    region = b.region, metadata_template = b.metadata_template, labels = strings(b.labels),
-    net_type = b.net_type, created_at = b.created_at, updated_at = b.updated_at, num = b.num,
-    size = b.size, access_permission = b.access_permission,
-  }, BUCKET)
-end
+local bucket_view = common.bucket_view
 
 R.create_bucket = {
   name = NAME,
-  region = { validate.one_of(REGIONS) },
+  region = { validate.one_of(common.REGIONS) },
   type = { validate.one_of(BUCKET_TYPES) },
   net_type = { validate.one_of({ 0, 1, 2 }) },
   labels = { labels_rule },
@@ -224,17 +225,10 @@ function H.create_bucket(ctx)
   return 201, { data = bucket_view(rec) }
 end
 
-R.list_buckets = {
-  region = { validate.one_of(REGIONS) },
-  type = { validate.one_of(BUCKET_TYPES) },
-}
+R.list_buckets = common.list_rules(BUCKET_TYPES)
 
 function H.list_buckets(ctx)
-  local region, kind = ctx.params.region, ctx.params.type
-  local records = ctx.state:list("buckets", function(b)
-    return (not region or b.region == region) and (not kind or b.type == kind)
-  end)
-  return 200, common.paginate(ctx, records, bucket_view)
+  return common.list_filtered(ctx, "buckets", bucket_view, "type")
 end
 
 function H.get_bucket(ctx)
@@ -425,13 +419,7 @@ end
 R.delete_audio_files = { bucket_id = IN_FILE_BUCKET }
 
 function H.delete_audio_files(ctx)
-  local b = ctx.bound.bucket_id
-  for _, f in ipairs(find_many(ctx, "audio_files", "File", ctx.params.ids, b.id,
-    by_id_or_acr_id)) do
-    ctx.state:remove("audio_files", f.id)
-  end
-  recount(ctx.state, b)
-  return 204
+  return delete_many(ctx, "audio_files", "File", ctx.params.ids, by_id_or_acr_id)
 end
 
 -- The path's bucket is the destination; the files may be in any File
@@ -514,13 +502,16 @@ local function timeshift(v)
   return common.int(v)
 end
 
-R.create_live_channel = {
+-- A live channel's fields, as create and update take them.
+local LIVE_CHANNEL_RULES = {
   bucket_id = IN_LIVE_BUCKET,
   title = TITLE,
   url = { stream_url_rule },
   user_defined = { json_rule },
   timeshift = ZERO_ONE,
 }
+
+R.create_live_channel = LIVE_CHANNEL_RULES
 
 function H.create_live_channel(ctx)
   local p, state, b = ctx.params, ctx.state, ctx.bound.bucket_id
@@ -559,13 +550,7 @@ function H.get_live_channel(ctx)
   return 200, { data = channel_view(channel_in_bucket(ctx, ctx.params.id), b) }
 end
 
-R.update_live_channel = {
-  bucket_id = IN_LIVE_BUCKET,
-  title = TITLE,
-  url = { stream_url_rule },
-  user_defined = { json_rule },
-  timeshift = ZERO_ONE,
-}
+R.update_live_channel = LIVE_CHANNEL_RULES
 
 function H.update_live_channel(ctx)
   local p, b = ctx.params, ctx.bound.bucket_id
@@ -648,12 +633,8 @@ R.delete_rec_channels = { bucket_id = IN_REC_BUCKET }
 
 -- ids: the live channel ids, as imported.
 function H.delete_rec_channels(ctx)
-  local state, b = ctx.state, ctx.bound.bucket_id
-  local records = find_many(ctx, "rec_channels", "Channel", ctx.params.ids, b.id,
+  return delete_many(ctx, "rec_channels", "Channel", ctx.params.ids,
     function(r, token) return tostring(r.channel_id) == token end)
-  for _, r in ipairs(records) do state:remove("rec_channels", r.id) end
-  recount(state, b)
-  return 204
 end
 
 -- Dedup files ----------------------------------------------------------------
@@ -732,13 +713,7 @@ end
 R.delete_dedup_files = { bucket_id = IN_DEDUP_BUCKET }
 
 function H.delete_dedup_files(ctx)
-  local b = ctx.bound.bucket_id
-  for _, d in ipairs(find_many(ctx, "dedup_files", "DedupFile", ctx.params.acr_ids, b.id,
-    by_track_or_acr_id)) do
-    ctx.state:remove("dedup_files", d.id)
-  end
-  recount(ctx.state, b)
-  return 204
+  return delete_many(ctx, "dedup_files", "DedupFile", ctx.params.acr_ids, by_track_or_acr_id)
 end
 
 -- Seed data --------------------------------------------------------------------

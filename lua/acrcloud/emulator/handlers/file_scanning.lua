@@ -18,7 +18,6 @@ local M = { handlers = {}, rules = {} }
 local H, R = M.handlers, M.rules
 
 local UID = 1
-local REGIONS = { "eu-west-1", "us-west-2", "ap-southeast-1" }
 local AUDIO_TYPES = { "linein", "recorded" }
 local ENGINES = { 1, 2, 3, 4 }
 local DATA_TYPES = { "audio", "fingerprint", "audio_url", "platforms" }
@@ -279,7 +278,7 @@ end
 
 local CONTAINER_RULES = {
   name = { validate.max_length(255) },
-  region = { validate.one_of(REGIONS) },
+  region = { validate.one_of(common.REGIONS) },
   audio_type = { validate.one_of(AUDIO_TYPES) },
   buckets = { buckets_rule },
   engine = { validate.one_of(ENGINES) },
@@ -303,7 +302,7 @@ function H.create_fs_container(ctx)
   return 201, { data = container_view(rec, ctx) }
 end
 
-R.list_fs_containers = { region = { validate.one_of(REGIONS) } }
+R.list_fs_containers = { region = { validate.one_of(common.REGIONS) } }
 
 function H.list_fs_containers(ctx)
   local region, name = ctx.params.region, ctx.params.name

@@ -7,7 +7,6 @@
 -- can be reached, which the emulator decides by the reserved top-level
 -- domain: every URL on a host under ".invalid" (RFC 2606). Results, state
 -- history and recordings come from acrcloud.emulator.results.
-local bd_projects = require "acrcloud.emulator.handlers.bd_projects"
 local common = require "acrcloud.emulator.common"
 local json = require "acrcloud.emulator.json"
 local results = require "acrcloud.emulator.results"
@@ -33,7 +32,6 @@ local function project_of(ctx)
   return ctx.bound.id or ctx.bound.pid or ctx.bound.project_id
 end
 
-local REGIONS = { "eu-west-1", "us-west-2", "ap-southeast-1" }
 local TYPES = { "BM-ACRC", "BM-LOCAL" }
 local NOT_AVAILABLE = "The recording is not available."
 
@@ -98,19 +96,14 @@ local function count(t)
 end
 
 local function project_view(p, ctx)
-  local buckets, ids = json.array(), {}
-  for _, id in ipairs(p.buckets) do
-    local b = ctx.state:get("buckets", id)
-    if b then buckets[#buckets + 1] = bd_projects.bucket_view(b) end
-    ids[#ids + 1] = tostring(id)
-  end
+  local buckets, bucket_group = common.project_buckets(p, ctx)
   local cr, cs, es = p.callback_result, p.callback_state, p.email_state
   return json.object({
     uid = 2,
     -- The docs' example shows the key masked, as the Broadcast Database does.
     access_key = "************",
     type = p.type, state = 1, name = p.name, region = p.region,
-    bucket_group = table.concat(ids, ","), external_id = "",
+    bucket_group = bucket_group, external_id = "",
     updated_at = p.updated_at, created_at = p.created_at, id = p.id, buckets = buckets,
     status_check = 2, external_ids = json.array(copy_list(p.external_ids)),
     metadata_template = p.metadata_template, monitoring_num = count(p.streams),
@@ -161,32 +154,6 @@ end
 local NAME = { validate.max_length(255) }
 local SCHEMES = { http = true, https = true, rtmp = true, rtmps = true, rtsp = true, mms = true,
   mmsh = true, rtp = true, udp = true, srt = true }
-
--- external_ids: a list of names, or the documented comma-separated string.
-local function external_ids_rule(value, name)
-  if type(value) == "string" then return nil end
-  local errs = {}
-  for i, v in ipairs(value) do
-    if type(v) ~= "string" or v == "" then
-      local key = name .. "." .. (i - 1)
-      errs[#errs + 1] = { key, "The " .. key .. " must be a string." }
-    end
-  end
-  if #errs > 0 then return errs end
-end
-
-local function external_ids(value)
-  local out = {}
-  if type(value) == "string" then
-    for item in value:gmatch("[^,]+") do
-      item = item:match("^%s*(.-)%s*$")
-      if item ~= "" then out[#out + 1] = item end
-    end
-  else
-    for i, v in ipairs(value) do out[i] = v end
-  end
-  return out
-end
 
 local function url_host(url)
   local scheme, host = url:match("^(%a[%w+.-]*)://([^%s/?#]+)")
@@ -259,10 +226,10 @@ end
 
 R.create_cs_project = {
   name = NAME,
-  region = { validate.one_of(REGIONS) },
+  region = { validate.one_of(common.REGIONS) },
   buckets = { common.bucket_ids_rule },
   type = { validate.one_of(TYPES) },
-  external_ids = { external_ids_rule },
+  external_ids = { common.external_ids_rule },
 }
 
 function H.create_cs_project(ctx)
@@ -271,7 +238,7 @@ function H.create_cs_project(ctx)
   local rec = state:insert("cs_projects", {
     name = p.name, region = p.region, type = p.type or "BM-ACRC",
     buckets = common.bucket_ids(p.buckets),
-    external_ids = p.external_ids and external_ids(p.external_ids) or {},
+    external_ids = p.external_ids and common.external_ids(p.external_ids) or {},
     metadata_template = p.metadata_template or "", created_at = now, updated_at = now,
     streams = {},
   })
@@ -281,7 +248,7 @@ end
 
 -- `types`: BM-ACRC, BM-LOCAL, or both comma-separated.
 R.list_cs_projects = {
-  region = { validate.one_of(REGIONS) },
+  region = { validate.one_of(common.REGIONS) },
   types = { function(value, name)
     for t in tostring(value):gmatch("[^,]+") do
       if not (t == "BM-ACRC" or t == "BM-LOCAL") then
@@ -307,14 +274,14 @@ end
 R.update_cs_project = {
   name = NAME,
   buckets = { common.bucket_ids_rule },
-  external_ids = { external_ids_rule },
+  external_ids = { common.external_ids_rule },
 }
 
 function H.update_cs_project(ctx)
   local rec, p = project_of(ctx), ctx.params
   if p.name then rec.name = p.name end
   if p.buckets then rec.buckets = common.bucket_ids(p.buckets) end
-  if p.external_ids then rec.external_ids = external_ids(p.external_ids) end
+  if p.external_ids then rec.external_ids = common.external_ids(p.external_ids) end
   if p.metadata_template then rec.metadata_template = p.metadata_template end
   rec.updated_at = common.sql_time(ctx.state:now())
   return 200, { data = project_view(rec, ctx) }
@@ -329,27 +296,11 @@ end
 
 -- Callbacks: the answer is the project, its config showing the settings.
 -- Fields left out keep their values.
-R.set_cs_project_result_callback = {
-  result_callback_url = { validate.url() },
-  result_callback_send_noresult = { validate.one_of({ 0, 1, true, false }) },
-  result_callback_send_type = { validate.one_of({ 1, 2 }) },
-  result_callback_result_type = { validate.one_of({ 0, 1 }) },
-}
+R.set_cs_project_result_callback = common.result_callback_rules()
 
 function H.set_cs_project_result_callback(ctx)
   local rec = project_of(ctx)
-  local p, cr = ctx.params, rec.callback_result
-  cr.enabled = 1
-  cr.diy_url = p.result_callback_url
-  if p.result_callback_send_noresult ~= nil then
-    cr.diy_send_noresult = common.int(p.result_callback_send_noresult)
-  end
-  if p.result_callback_send_type ~= nil then
-    cr.diy_send_type = common.int(p.result_callback_send_type)
-  end
-  if p.result_callback_result_type ~= nil then
-    cr.diy_result_type = common.int(p.result_callback_result_type)
-  end
+  common.set_result_callback(rec.callback_result, ctx.params)
   rec.updated_at = common.sql_time(ctx.state:now())
   return 200, { data = project_view(rec, ctx) }
 end

@@ -16,7 +16,6 @@ local M = { handlers = {}, rules = {} }
 local H, R = M.handlers, M.rules
 
 local UID = 1
-local REGIONS = { "eu-west-1", "us-west-2", "ap-southeast-1" }
 local TYPES = { "BM", "FILES" }
 local SOURCES = { "BM-CUSTOM", "BM-DATABASE" }
 local STATUSES = { 0, 2, 6, 10, 14, -1 }
@@ -151,7 +150,7 @@ end
 
 -- Projects -------------------------------------------------------------------------
 
-R.list_ucf_projects = { region = { validate.one_of(REGIONS) } }
+R.list_ucf_projects = { region = { validate.one_of(common.REGIONS) } }
 
 function H.list_ucf_projects(ctx)
   local region = ctx.params.region
@@ -166,7 +165,7 @@ end
 
 R.create_ucf_project = {
   name = { validate.max_length(255) },
-  region = { validate.one_of(REGIONS) },
+  region = { validate.one_of(common.REGIONS) },
   type = { validate.one_of(TYPES) },
   config = { config_rule },
 }

@@ -1,0 +1,172 @@
+-- What the specs share: an emulator for a spec file with its admin client
+-- (fresh clients, the request log, faults, the request count), the request
+-- log's entries, temporary files, and curl.
+--
+--   local support = dofile("tests/support.lua")   -- from the repository root
+--   local emu = support.emulator(TOKEN)
+--   setup(emu.start)         -- spawns it; emu.url, emu.admin from then on
+--   teardown(emu.stop)
+--   before_each(emu.reset)   -- seed data again, no faults, empty request log
+--
+-- Busted's own functions (assert.*, setup...) are not visible in a file
+-- loaded this way: `assert` here is Lua's. The acrcloud modules are loaded
+-- only by the helpers that use them, so that specs of other modules can use
+-- the rest without loading those.
+local M = {}
+
+-- The emulator --------------------------------------------------------------
+
+-- emulator(token) -> emu, whose functions need no `self`, so that they can
+-- be handed to busted as they are:
+--   emu.start(), emu.stop()       spawn it with an admin client; stop both
+--   emu.reset()                   back to the seed data, no faults armed, the
+--                                 request log emptied
+--   emu.new_client(opts)          a client for it: acrcloud.new(opts), the
+--                                 token and base_url filled in unless given
+--   emu.requests()                the API requests it received since the
+--                                 last reset (not the admin ones), oldest first
+--   emu.last_request()            the newest of them
+--   emu.fault(spec)               arm a fault (POST /_emulator/faults)
+--   emu.request_count()           how many requests (admin ones too) it has
+--                                 received since it started
+function M.emulator(token)
+  local emu = {}
+
+  function emu.new_client(opts)
+    opts = opts or {}
+    opts.token = opts.token or token
+    opts.base_url = opts.base_url or emu.url
+    return require("acrcloud").new(opts)
+  end
+
+  function emu.start()
+    emu.handle = require("acrcloud.emulator").spawn{ token = token }
+    emu.url = emu.handle.url
+    emu.admin = emu.new_client()
+  end
+
+  function emu.stop()
+    emu.admin:close()
+    emu.handle.stop()
+  end
+
+  function emu.reset()
+    assert(emu.admin:request("POST", "/_emulator/reset"))
+  end
+
+  function emu.requests()
+    return assert(emu.admin:request("GET", "/_emulator/requests")).data
+  end
+
+  function emu.last_request()
+    local log = emu.requests()
+    return log[#log]
+  end
+
+  function emu.fault(spec)
+    assert(emu.admin:request("POST", "/_emulator/faults", { body = spec }))
+  end
+
+  function emu.request_count()
+    return assert(emu.admin:request("GET", "/_emulator/state")).data.requests
+  end
+
+  return emu
+end
+
+-- Entries of the request log ------------------------------------------------
+
+-- The entry's body, decoded from JSON.
+function M.wire_body(r) return require("acrcloud").decode(r.body) end
+
+-- Whether the entry's query string has `part` ("name=value") as one of its
+-- &-separated parts.
+function M.query_has(r, part)
+  return ("&" .. r.query .. "&"):find("&" .. part .. "&", 1, true) ~= nil
+end
+
+-- Seconds since the epoch -> "YYYYmmddHHMMSS" in UTC, as timestamp_utc
+-- parameters take it.
+function M.utc_stamp(t) return os.date("!%Y%m%d%H%M%S", t) end
+
+-- The ids of a list of records, in order.
+function M.ids(list)
+  local out = {}
+  for i, item in ipairs(list) do out[i] = item.id end
+  return out
+end
+
+-- Files ---------------------------------------------------------------------
+
+-- A file's bytes, or nil when it cannot be opened (there is none).
+function M.read_file(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+function M.write_file(path, bytes)
+  local f = assert(io.open(path, "wb"))
+  f:write(bytes)
+  f:close()
+end
+
+-- A new temporary file holding `bytes`; its path.
+function M.temp_file(bytes)
+  local path = os.tmpname()
+  M.write_file(path, bytes)
+  return path
+end
+
+-- Temporary files that a spec removes all at once:
+--   local temp = support.temp_files()
+--   temp.name() -> a new temporary path; temp.file(bytes) -> one holding
+--   bytes; temp.track(path) adds a path; temp.remove_all() removes them.
+function M.temp_files()
+  local paths = {}
+  local temp = {}
+  function temp.track(path)
+    paths[#paths + 1] = path
+    return path
+  end
+  function temp.name() return temp.track(os.tmpname()) end
+  function temp.file(bytes) return temp.track(M.temp_file(bytes)) end
+  function temp.remove_all()
+    for _, path in ipairs(paths) do os.remove(path) end
+    paths = {}
+  end
+  return temp
+end
+
+-- Shell ---------------------------------------------------------------------
+
+-- One word for sh, quoted.
+function M.q(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+
+-- curl(method, url, { file =, headers = {}, args = {} }) -> the HTTP status
+-- (a number) and the body of the answer: a request sent with curl, without
+-- the client (and without a token unless a header gives one). `file` is
+-- sent as the body, as it is; `args` are more curl arguments, quoted
+-- already.
+function M.curl(method, url, o)
+  o = o or {}
+  local q = M.q
+  local out = os.tmpname()
+  local cmd = { "curl -sS -o", q(out), "-w '%{http_code}' -X", method }
+  if o.file then cmd[#cmd + 1] = "--data-binary @" .. q(o.file) end
+  for name, value in pairs(o.headers or {}) do cmd[#cmd + 1] = "-H " .. q(name .. ": " .. value) end
+  for _, arg in ipairs(o.args or {}) do cmd[#cmd + 1] = arg end
+  cmd[#cmd + 1] = q(url)
+  local p = assert(io.popen(table.concat(cmd, " ")))
+  local code = p:read("a")
+  p:close()
+  local body = M.read_file(out) or ""
+  os.remove(out)
+  return tonumber(code), body
+end
+
+return M
