@@ -349,6 +349,7 @@ typedef struct call_opts {
   const char *content_type; /* of a body */
   int bearer;               /* send the token */
   int raw;                  /* the answer is bytes, not JSON */
+  int accept_any;           /* Accept: the endpoint answers bytes */
   const char *output;       /* raw answers: write them to this path */
   const char *upload_file;  /* stream this file as the body */
   int headers_idx;          /* a table of extra headers, or 0 */
@@ -403,7 +404,7 @@ static int perform(lua_State *L, acr_client *c, const call_opts *o) {
 
   /* header lines, all as Lua strings but the Authorization one */
   int first = lua_gettop(L) + 1, n = 0;
-  lua_pushstring(L, o->raw ? "Accept: */*" : "Accept: application/json");
+  lua_pushstring(L, o->accept_any ? "Accept: */*" : "Accept: application/json");
   n++;
   if (body) {
     lua_pushfstring(L, "Content-Type: %s", o->content_type);
@@ -608,9 +609,28 @@ static const char *output_param(lua_State *L, const acr_endpoint *ep,
   return NULL;
 }
 
+/* The per-call options (the second argument of client:NAME): {raw =}.
+ * Returns whether the answer is wanted as bytes. */
+static int call_raw_option(lua_State *L, int idx, const char *where) {
+  static const char *const names[] = {"raw", NULL};
+  if (lua_isnoneornil(L, idx)) return 0;
+  if (!lua_istable(L, idx))
+    return luaL_error(L, "%s: options must be a table, got %s", where,
+                      luaL_typename(L, idx));
+  check_keys(L, idx, names, where);
+  int t = lua_getfield(L, idx, "raw");
+  if (t != LUA_TNIL && t != LUA_TBOOLEAN)
+    return luaL_error(L, "%s: option 'raw' must be a boolean", where);
+  int raw = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  return raw;
+}
+
 int acr_client_call(lua_State *L, const acr_endpoint *ep) {
   acr_client *c = acr_client_check(L, 1);
-  lua_settop(L, 2);
+  lua_settop(L, 3);
+  int raw = call_raw_option(L, 3, ep->name);
+  lua_remove(L, 3);
   if (lua_isnil(L, 2)) {
     lua_newtable(L);
     lua_replace(L, 2);
@@ -627,6 +647,7 @@ int acr_client_call(lua_State *L, const acr_endpoint *ep) {
                  4,
                  "application/json",
                  ep->auth == ACR_AUTH_BEARER,
+                 ep->response == ACR_RESPONSE_RAW || raw,
                  ep->response == ACR_RESPONSE_RAW,
                  output_param(L, ep, 2),
                  NULL,
@@ -667,7 +688,8 @@ static int client_prepare(lua_State *L) {
 static int client_request(lua_State *L) {
   static const char *const methods[] = {"GET",    "POST", "PUT", "PATCH",
                                         "DELETE", "HEAD", NULL};
-  static const char *const opts[] = {"query", "body", "content_type", NULL};
+  static const char *const opts[] = {"query", "body", "content_type", "raw",
+                                     NULL};
   acr_client *c = acr_client_check(L, 1);
   const char *method = methods[luaL_checkoption(L, 2, NULL, methods)];
   const char *path = luaL_checkstring(L, 3);
@@ -736,7 +758,12 @@ static int client_request(lua_State *L) {
       return luaL_error(L, "request: content_type holds a control character");
   }
   lua_pop(L, 1); /* the options table keeps it alive */
-  call_opts o = {method, 5, type, 1, 0, NULL, NULL, 0};
+  int raw = lua_getfield(L, 4, "raw");
+  if (raw != LUA_TNIL && raw != LUA_TBOOLEAN)
+    return luaL_error(L, "request: option 'raw' must be a boolean");
+  raw = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  call_opts o = {method, 5, type, 1, raw, 0, NULL, NULL, 0};
   return perform(L, c, &o);
 }
 
@@ -807,7 +834,7 @@ static int client_upload_fs_file(lua_State *L) {
   if (strcmp(method, "PUT") && strcmp(method, "POST"))
     return acr_push_error(L, "decode", "the presigned method is not PUT", "GET",
                           NULL);
-  call_opts o = {method, data + 5, NULL, 0, 1, NULL, NULL, data + 4};
+  call_opts o = {method, data + 5, NULL, 0, 1, 1, NULL, NULL, data + 4};
   lua_getfield(L, 2, "file");
   o.upload_file = lua_tostring(L, -1);
   lua_pop(L, 1); /* the params table keeps it */

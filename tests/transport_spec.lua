@@ -98,6 +98,42 @@ describe("raw answers", function()
   end)
 end)
 
+describe("raw mode", function()
+  it("returns a JSON answer's bytes undecoded, with the response table", function()
+    local client = new_client()
+    local decoded = assert(client:list_base_projects{})
+    local bytes, res = client:list_base_projects({}, { raw = true })
+    assert.is_string(bytes)
+    assert.equal(200, res.status)
+    assert.equal("application/json", last_request().headers.accept)
+    assert.same(decoded, require("acrcloud").decode(bytes))
+  end)
+
+  it("still decodes an error answer into the error object", function()
+    local body, err = new_client():get_base_project({ id = 987654 }, { raw = true })
+    assert.is_nil(body)
+    assert.equal(404, err.status)
+    assert.equal("http", err.kind)
+    assert.is_table(err.body)
+  end)
+
+  it("works through client:request", function()
+    local bytes, res = new_client():request("GET", "/base-projects", { raw = true })
+    assert.equal(200, res.status)
+    assert.matches('^{"data":', bytes)
+  end)
+
+  it("refuses unknown options and options of the wrong type, naming them", function()
+    local client = new_client()
+    assert.has_error(function() client:list_base_projects({}, { rwa = true }) end,
+      "list_base_projects: unknown option 'rwa'")
+    assert.has_error(function() client:list_base_projects({}, { raw = 1 }) end,
+      "list_base_projects: option 'raw' must be a boolean")
+    assert.has_error(function() client:list_base_projects({}, "raw") end,
+      "list_base_projects: options must be a table, got string")
+  end)
+end)
+
 describe("hosts", function()
   local FS_HOST = "https://api-{region}.acrcloud.com/api"
 
