@@ -17,6 +17,9 @@ void acr_errors_open(lua_State *L);
 int acr_push_error(lua_State *L, const char *kind, const char *message,
                    const char *method, const char *url);
 
+/* core.error(fields) -> fields, made an error object. */
+int acr_error_new(lua_State *L);
+
 /* Pushes url with any user:password@ replaced by ***@. */
 void acr_push_redacted_url(lua_State *L, const char *url);
 

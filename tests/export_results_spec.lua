@@ -346,7 +346,7 @@ describe("export-results.lua", function()
       local good = script { tostring(pid), "2021-04-09" }
       with_client(string.format([[
         assert(client:request("POST", "/_emulator/faults", { body = {
-          path = "/bm-bd-projects/%d/channels/100252/results", status = 500,
+          path = "/bm-bd-projects/%d/channels/100252/results", status = 500, count = 3,
           body = { message = "boom" } } }))
         return true]], pid))
       local r = script { tostring(pid), "2021-04-09" }
