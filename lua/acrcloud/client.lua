@@ -32,6 +32,16 @@ local function fail(fmt, ...)
   error(string.format(fmt, ...), 0)
 end
 
+-- Runs f(...), which may raise a misuse; re-raises it as coming from the
+-- caller `level` frames up (1: the function that calls guarded), without
+-- the position in this file that a C check would give it.
+local function guarded(level, f, ...)
+  local ok, a, b = pcall(f, ...)
+  if ok then return a, b end
+  if type(a) == "string" then a = a:gsub("^[^\n]-client%.lua:%d+: ", "") end
+  error(a, level + 1)
+end
+
 -- Options --------------------------------------------------------------------
 
 local function check_boolean(where, name, v)
@@ -282,16 +292,18 @@ local function build(client, op, params, raw)
   return core.build(client, op.name, params, raw, region)
 end
 
-local function call(client, op, params, opts)
+local function build_call(client, op, params, opts)
   opts = check_options(op.name, opts, CALL_OPTIONS)
   local req, err = build(client, op, params, opts.raw)
-  if not req then return nil, err end
-  return perform(client, req, op.method, opts)
+  return req, req and opts or err
 end
 
 for name, op in pairs(ops) do
   methods[name] = function(client, params, opts)
-    return call(client, op, params, opts)
+    local req, checked = guarded(2, build_call, client, op, params, opts)
+    if not req then return nil, checked end
+    local body, res = perform(client, req, op.method, checked)
+    return body, res
   end
 end
 
@@ -301,11 +313,16 @@ local REQUEST_OPTIONS = {
 }
 
 -- client:request(method, path, {query =, body =, content_type =, raw =, ...})
-function methods.request(client, method, path, opts)
+local function build_custom(client, method, path, opts)
   if opts == nil then opts = {} end
   opts = check_options("request", opts, REQUEST_OPTIONS)
-  local req = core.build_request(client, method, path, opts)
-  return perform(client, req, method, opts)
+  return core.build_request(client, method, path, opts), opts
+end
+
+function methods.request(client, method, path, opts)
+  local req, checked = guarded(2, build_custom, client, method, path, opts)
+  local body, res = perform(client, req, method, checked)
+  return body, res
 end
 
 -- client:prepare(name, params): the request an operation would send,
@@ -314,7 +331,7 @@ end
 function methods.prepare(client, name, params)
   local op = ops[name]
   if not op then fail("prepare: unknown operation '%s'", tostring(name)) end
-  local req, err = build(client, op, params, false)
+  local req, err = guarded(2, build, client, op, params, false)
   if not req then return nil, err end
   return core.describe(req)
 end
@@ -329,16 +346,18 @@ Scheduler.__index = Scheduler
 
 local function new_scheduler(client, limit)
   return setmetatable({ client = client, state = core.state(client), limit = limit,
-    queue = {}, head = 1, running = {}, nrunning = 0, waiting = {}, finished = {} }, Scheduler)
+    queue = {}, head = 1, tail = 0, running = {}, nrunning = 0, waiting = {}, finished = {} },
+    Scheduler)
 end
 
 function Scheduler:add(job)
   job.attempt = 0
-  self.queue[#self.queue + 1] = job
+  self.tail = self.tail + 1
+  self.queue[self.tail] = job
 end
 
 function Scheduler:pending()
-  return self.nrunning > 0 or #self.waiting > 0 or self.head <= #self.queue
+  return self.nrunning > 0 or #self.waiting > 0 or self.head <= self.tail
     or #self.finished > 0
 end
 
@@ -383,7 +402,7 @@ function Scheduler:launch_ready()
       i = i + 1
     end
   end
-  while self.nrunning < self.limit and self.head <= #self.queue do
+  while self.nrunning < self.limit and self.head <= self.tail do
     local wait = throttle(self.state)
     if wait > 0 then
       wake = math.min(wake or now + wait, now + wait)
@@ -406,8 +425,8 @@ function Scheduler:stop_all()
   end
   self.running, self.nrunning = {}, 0
   local rest = self.waiting
-  for i = self.head, #self.queue do rest[#rest + 1] = self.queue[i] end
-  self.waiting, self.queue, self.head = {}, {}, 1
+  for i = self.head, self.tail do rest[#rest + 1] = self.queue[i] end
+  self.waiting, self.queue, self.head, self.tail = {}, {}, 1, 0
   for _, job in ipairs(rest) do
     local d = core.describe(job.req)
     self.finished[#self.finished + 1] = { job, nil, interrupted_error(d.method, d.url) }
@@ -461,7 +480,7 @@ function methods.batch(client, calls, opts)
     end
     local ok, copts = pcall(check_options, op.name, entry[3], CALL_OPTIONS)
     if not ok then fail("batch: entry %d: %s", i, copts) end
-    local built, req, err = pcall(build, client, op, entry[2], copts.raw)
+    local built, req, err = pcall(guarded, 1, build, client, op, entry[2], copts.raw)
     if not built then fail("batch: entry %d: %s", i, req) end
     local idempotent = copts.idempotent
     if idempotent == nil then idempotent = opts.idempotent end
@@ -549,8 +568,12 @@ function methods.each(client, name, params, opts)
     error(err, 0)
   end
 
+  -- the first page's request now, so that misuse raises here
+  local first_req, first_err = guarded(2, page_request, first)
+
   local function fetch(page) -- one page, now
-    local req, err = page_request(page)
+    local req, err = first_req, first_err
+    if page ~= first then req, err = page_request(page) end
     if not req then raise(err, page) end
     local body, res = perform(client, req, op.method, opts)
     if not body then raise(res, page) end
