@@ -202,6 +202,17 @@ describe("each with concurrency", function()
     assert.same({ 500, 1 }, { err.status, err.page })
   end)
 
+  it("raises a real error object for an answer without a data list", function()
+    fault{ operation = "list_bd_projects", status = 200, body = { nothing = true } }
+    local ok, err = pcall(function()
+      for _ in new_client():each("list_bd_projects", {}) do end
+    end)
+    assert.is_false(ok)
+    assert.same({ "response", 200, 1, "GET" }, { err.kind, err.status, err.page, err.method })
+    assert.matches("/api/bm%-bd%-projects%?page=1$", err.url)
+    assert.matches("without a data list", tostring(err))
+  end)
+
   it("leaves nothing running when the loop is left early", function()
     local client = new_client()
     seed_projects(client, 12)

@@ -270,7 +270,7 @@ local function container_region(client, id)
   local data = type(body) == "table" and body.data
   local region = type(data) == "table" and data.region
   if type(region) ~= "string" then
-    return nil, core.error{ kind = "decode", status = res.status, body = body,
+    return nil, core.error{ kind = "response", status = res.status, body = body,
       message = "the container's answer holds no data.region", method = res.method, url = res.url }
   end
   cache[id] = region
@@ -578,7 +578,7 @@ function methods.each(client, name, params, opts)
     local body, res = perform(client, req, op.method, opts)
     if not body then raise(res, page) end
     if type(body) ~= "table" or type(body.data) ~= "table" then
-      raise(core.error{ kind = "decode", status = res.status, body = body, method = res.method,
+      raise(core.error{ kind = "response", status = res.status, body = body, method = res.method,
         url = res.url, message = name .. " answered without a data list" }, page)
     end
     return body
@@ -609,7 +609,7 @@ function methods.each(client, name, params, opts)
     ahead[p], scheduled = nil, scheduled - 1
     if not body then raise(res, p) end
     if type(body) ~= "table" or type(body.data) ~= "table" then
-      raise(core.error{ kind = "decode", status = res.status, body = body, method = res.method,
+      raise(core.error{ kind = "response", status = res.status, body = body, method = res.method,
         url = res.url, message = name .. " answered without a data list" }, p)
     end
     return body
@@ -671,7 +671,7 @@ function methods.upload_fs_file(client, params)
   local method = type(data) == "table" and (data.method or "PUT")
   local url = type(data) == "table" and data.presigned_url
   local function bad(message)
-    return nil, core.error{ kind = "decode", status = res.status, body = body,
+    return nil, core.error{ kind = "response", status = res.status, body = body,
       message = message, method = res.method, url = res.url }
   end
   if type(url) ~= "string" or data.key == nil then
