@@ -13,9 +13,18 @@
 #include "params.h"
 #include "sign.h"
 
-/* User value slots of a request: the strings and tables its C fields point
+/* The user values of a request: the strings and tables its C fields point
  * into, and the client (kept alive while the request is). */
-enum { UV_CLIENT = 1, UV_URL, UV_BODY, UV_PARTS, UV_HEADERS, UV_EXTRA, UV_N };
+enum {
+  UV_CLIENT = 1,
+  UV_URL,
+  UV_BODY,
+  UV_PARTS,
+  UV_HEADERS,
+  UV_CONTENT_TYPE,
+  UV_EXTRA,
+  UV_N
+};
 
 static int request_gc(lua_State *L) {
   acr_request *r = luaL_checkudata(L, 1, ACR_REQUEST_MT);
@@ -48,9 +57,7 @@ acr_request *acr_request_check(lua_State *L, int idx) {
 }
 
 void acr_request_push_client(lua_State *L, int idx) {
-  lua_getiuservalue(L, idx, 1);
-  lua_rawgeti(L, -1, UV_CLIENT);
-  lua_remove(L, -2);
+  lua_getiuservalue(L, idx, UV_CLIENT);
 }
 
 /* Pushes a new request for the client at 1, with the method, the URL at
@@ -59,17 +66,15 @@ static acr_request *new_request(lua_State *L, acr_client *c, const char *method,
                                 int url_idx, int body_idx) {
   url_idx = lua_absindex(L, url_idx);
   body_idx = lua_absindex(L, body_idx);
-  acr_request *r = lua_newuserdatauv(L, sizeof *r, 1);
+  acr_request *r = lua_newuserdatauv(L, sizeof *r, UV_N - 1);
   memset(r, 0, sizeof *r);
   luaL_setmetatable(L, ACR_REQUEST_MT);
-  lua_createtable(L, UV_N, 0);
   lua_pushvalue(L, 1);
-  lua_rawseti(L, -2, UV_CLIENT);
+  lua_setiuservalue(L, -2, UV_CLIENT);
   lua_pushvalue(L, url_idx);
-  lua_rawseti(L, -2, UV_URL);
+  lua_setiuservalue(L, -2, UV_URL);
   lua_pushvalue(L, body_idx);
-  lua_rawseti(L, -2, UV_BODY);
-  lua_setiuservalue(L, -2, 1);
+  lua_setiuservalue(L, -2, UV_BODY);
   r->spec.method = method;
   r->spec.url = lua_tostring(L, url_idx);
   r->spec.body = lua_tolstring(L, body_idx, &r->spec.body_len);
@@ -90,26 +95,42 @@ static int need_token(lua_State *L, const acr_client *c) {
 /* Keeps the value at the top in the user value of the request at r_idx, in
  * slot; pops it. */
 static void keep(lua_State *L, int r_idx, int slot) {
-  lua_getiuservalue(L, r_idx, 1);
-  lua_insert(L, -2);
-  lua_rawseti(L, -2, slot);
-  lua_pop(L, 1);
+  lua_setiuservalue(L, r_idx, slot);
 }
 
 /* Sets the header lines of the request at r_idx: Accept, Content-Type when
- * there is a body, and the lines of the table at extra_idx (or 0). */
-static void set_headers(lua_State *L, int r_idx, const char *accept,
+ * there is a body (a constant line for JSON, so that a common request
+ * makes no Lua string for it), and the lines of the table at extra_idx (or
+ * 0), kept as Lua strings in the request's user value. */
+static void set_headers(lua_State *L, int r_idx, int accept_any,
                         const char *content_type, int extra_idx) {
   acr_request *r = lua_touserdata(L, r_idx);
-  lua_newtable(L);
-  int lines = lua_gettop(L), n = 0;
-  lua_pushfstring(L, "Accept: %s", accept);
-  lua_rawseti(L, lines, ++n);
+  size_t extra = 0, n = 0;
+  if (extra_idx) {
+    lua_pushnil(L);
+    while (lua_next(L, extra_idx)) {
+      lua_pop(L, 1);
+      extra++;
+    }
+  }
+  const char **lines = r->fixed_headers;
+  if (extra + 2 > sizeof r->fixed_headers / sizeof *lines) {
+    lines = r->headers = malloc((extra + 2) * sizeof *lines);
+    if (!lines) luaL_error(L, "acrcloud: out of memory");
+  }
+  lines[n++] = accept_any ? "Accept: */*" : "Accept: application/json";
   if (r->spec.body && content_type) {
-    lua_pushfstring(L, "Content-Type: %s", content_type);
-    lua_rawseti(L, lines, ++n);
+    if (strcmp(content_type, "application/json") == 0) {
+      lines[n++] = "Content-Type: application/json";
+    } else {
+      lua_pushfstring(L, "Content-Type: %s", content_type);
+      lines[n++] = lua_tostring(L, -1);
+      keep(L, r_idx, UV_CONTENT_TYPE);
+    }
   }
   if (extra_idx) {
+    lua_createtable(L, (int)extra, 0);
+    int kept = lua_gettop(L), i = 0;
     lua_pushnil(L);
     while (lua_next(L, extra_idx)) {
       if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING ||
@@ -118,20 +139,14 @@ static void set_headers(lua_State *L, int r_idx, const char *accept,
         luaL_error(L, "headers must map names to strings without control "
                       "characters");
       lua_pushfstring(L, "%s: %s", lua_tostring(L, -2), lua_tostring(L, -1));
-      lua_rawseti(L, lines, ++n);
+      lines[n++] = lua_tostring(L, -1);
+      lua_rawseti(L, kept, ++i);
       lua_pop(L, 1);
     }
+    keep(L, r_idx, UV_HEADERS);
   }
-  r->headers = malloc((size_t)n * sizeof *r->headers);
-  if (!r->headers) luaL_error(L, "acrcloud: out of memory");
-  for (int i = 0; i < n; i++) {
-    lua_rawgeti(L, lines, i + 1);
-    r->headers[i] = lua_tostring(L, -1); /* the lines table keeps it */
-    lua_pop(L, 1);
-  }
-  r->spec.headers = r->headers;
-  r->spec.header_count = (size_t)n;
-  keep(L, r_idx, UV_HEADERS);
+  r->spec.headers = lines;
+  r->spec.header_count = n;
 }
 
 /* Sets the multipart parts of the request at r_idx from the parts table at
@@ -320,9 +335,7 @@ int acr_request_build(lua_State *L) {
   r->output = r->spec.output = lua_tostring(L, -1);
   keep(L, 9, UV_EXTRA); /* the path, kept alive */
   if (lua_istable(L, 8)) set_parts(L, 9, 8);
-  set_headers(L, 9,
-              ep->response == ACR_RESPONSE_RAW ? "*/*" : "application/json",
-              "application/json", 0);
+  set_headers(L, 9, ep->response == ACR_RESPONSE_RAW, "application/json", 0);
   lua_settop(L, 9);
   return 1;
 }
@@ -395,9 +408,7 @@ int acr_request_build_custom(lua_State *L) {
   lua_getfield(L, 4, "raw");
   r->raw = lua_toboolean(L, -1);
   lua_pop(L, 1);
-  lua_pushvalue(L, 8); /* keep the content type */
-  keep(L, 9, UV_EXTRA);
-  set_headers(L, 9, "application/json", type, 0);
+  set_headers(L, 9, 0, type, 0);
   lua_settop(L, 9);
   return 1;
 }
@@ -420,7 +431,7 @@ int acr_request_build_upload(lua_State *L) {
   r->spec.upload_file = lua_tostring(L, 5);
   lua_pushvalue(L, 5);
   keep(L, 7, UV_EXTRA);
-  set_headers(L, 7, "*/*", NULL, 4);
+  set_headers(L, 7, 1, NULL, 4);
   return 1;
 }
 
@@ -429,13 +440,11 @@ int acr_request_describe(lua_State *L) {
   lua_createtable(L, 0, 4);
   lua_pushstring(L, r->spec.method);
   lua_setfield(L, -2, "method");
-  lua_getiuservalue(L, 1, 1);
-  lua_rawgeti(L, -1, UV_URL);
-  lua_setfield(L, -3, "url");
-  lua_rawgeti(L, -1, UV_BODY);
-  lua_setfield(L, -3, "body");
-  lua_rawgeti(L, -1, UV_PARTS);
-  lua_setfield(L, -3, "parts");
-  lua_pop(L, 1);
+  lua_getiuservalue(L, 1, UV_URL);
+  lua_setfield(L, -2, "url");
+  lua_getiuservalue(L, 1, UV_BODY);
+  lua_setfield(L, -2, "body");
+  lua_getiuservalue(L, 1, UV_PARTS);
+  lua_setfield(L, -2, "parts");
   return 1;
 }

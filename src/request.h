@@ -19,11 +19,12 @@
 typedef struct acr_request {
   acr_http_request spec; /* its strings live in the user value */
   acr_transfer xfer;
-  int bearer;           /* sends the client's token */
-  int raw;              /* the answer is bytes, not JSON */
-  const char *output;   /* raw answers: written to this path */
-  acr_http_part *parts; /* malloc'd */
-  const char **headers; /* malloc'd */
+  int bearer;                   /* sends the client's token */
+  int raw;                      /* the answer is bytes, not JSON */
+  const char *output;           /* raw answers: written to this path */
+  acr_http_part *parts;         /* malloc'd */
+  const char *fixed_headers[4]; /* the header lines, when they fit */
+  const char **headers;         /* malloc'd, when they do not */
 } acr_request;
 
 /* Registers the metatable. */

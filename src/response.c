@@ -11,7 +11,10 @@
 /* Pushes {name = value} from the raw header block, names lowercased; repeated
  * headers are joined with ", ". */
 static void push_headers(lua_State *L, const acr_buf *raw) {
-  lua_createtable(L, 0, 8);
+  int lines = 0;
+  for (const char *p = raw->data; p && (p = strchr(p, '\n')); p++)
+    lines++;
+  lua_createtable(L, 0, lines > 2 ? lines - 2 : 0); /* less status, blank */
   if (!raw->data) return;
   const char *line = strstr(raw->data, "\r\n"); /* skip the status line */
   char name[64];
@@ -138,7 +141,7 @@ static int push_outcome(lua_State *L, acr_request *r) {
     decoded = acr_json_decode(L, t->body.data, t->body.len);
   int body = lua_gettop(L);
   if (!ok || !decoded) return push_bad_answer(L, r, body, decoded);
-  lua_createtable(L, 0, 4);
+  lua_createtable(L, 0, 6); /* room for attempts and rate_limit too */
   lua_pushinteger(L, t->status);
   lua_setfield(L, -2, "status");
   push_headers(L, &t->headers);
