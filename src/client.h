@@ -13,6 +13,8 @@
 
 #define ACR_CLIENT_MT "acrcloud.client"
 #define ACR_DEFAULT_BASE_URL "https://api-v2.acrcloud.com/api"
+/* The most bytes of an answer held in memory, unless max_body says. */
+#define ACR_DEFAULT_MAX_BODY ((size_t)64 * 1024 * 1024)
 
 typedef struct acr_client {
   acr_driver *driver; /* NULL once closed */
@@ -20,6 +22,7 @@ typedef struct acr_client {
   char *base_url;     /* without a trailing slash */
   int default_base;   /* base_url is the default: endpoints' own hosts apply */
   long timeout_ms, connect_timeout_ms;
+  size_t max_body, max_output; /* max_output 0: no cap */
   char *user_agent;
 } acr_client;
 
@@ -34,6 +37,15 @@ void acr_client_open(lua_State *L);
 /* Whether s holds CR, LF or another control character (not allowed in a
  * header or a URL). */
 int acr_has_control(const char *s);
+/* Raises unless url is an http(s) URL with a host, without spaces or
+ * control characters, and, unless allow_http, https or to this machine; the
+ * message names it as `what` and shows it with any password hidden. */
+void acr_check_url(lua_State *L, const char *what, const char *url,
+                   int allow_http);
+/* The whole number of bytes >= 1 in the option name of the table at idx,
+ * or fallback when it is not set; raises naming `where` otherwise. */
+size_t acr_opt_bytes(lua_State *L, int idx, const char *name, size_t fallback,
+                     const char *where);
 /* Raises unless every key of the table at idx is one of names. */
 void acr_check_keys(lua_State *L, int idx, const char *const names[],
                     const char *where);

@@ -1,9 +1,12 @@
 /*
  * Run-time failures are returned as `nil, err`, where err is a table with
  * the metatable "acrcloud.error": kind ("network", "timeout", "http",
- * "decode"), status (HTTP only), message, errors (the server's field
- * errors), body (what the server sent, decoded where it was JSON), method
- * and url. tostring(err) gives one line. Nothing in it holds the token.
+ * "decode", "response", "file", "too_large", "interrupted"), status (HTTP
+ * only), message, errors (the server's field errors), body (what the server
+ * sent, decoded where it was JSON), headers, method, url and sent; the
+ * composites add attempts, retry_after, rate_limit and page. tostring(err)
+ * gives one line. Nothing in it holds the token. The README's "Errors"
+ * section is the full list.
  */
 #ifndef ACRCLOUD_ERRORS_H
 #define ACRCLOUD_ERRORS_H

@@ -103,20 +103,36 @@ const char *acr_http_version(void) {
 
 /* ---- libcurl callbacks: they only fill C buffers and files ---- */
 
+/* Returning less than asked for stops the transfer. */
 static size_t on_body(char *data, size_t size, size_t n, void *ud) {
   acr_transfer *t = ud;
+  size_t len = size * n;
   if (t->out && t->status >= 200 && t->status < 300) {
-    if (fwrite(data, size, n, t->out) == n) return size * n;
+    if (t->max_output && len > t->max_output - t->written) {
+      t->too_large = "max_output";
+      return 0;
+    }
+    t->written += len;
+    if (fwrite(data, size, n, t->out) == n) return len;
     t->write_failed = 1;
     return 0;
   }
-  return acr_buf_append(&t->body, data, size * n) == 0 ? size * n : 0;
+  if (len > t->max_body - t->body.len) {
+    t->too_large = "max_body";
+    return 0;
+  }
+  return acr_buf_append(&t->body, data, len) == 0 ? len : 0;
 }
 
 static size_t on_header(char *data, size_t size, size_t n, void *ud) {
   acr_transfer *t = ud;
+  if (size * n > ACR_HTTP_MAX_HEADERS - t->headers.len) {
+    t->too_large = "headers";
+    return 0;
+  }
   /* A status line starts the headers of a new response (after a 100
    * Continue, say): keep only the last response's block. */
+  t->headers_done = size * n <= 2 && (data[0] == '\r' || data[0] == '\n');
   if (size * n > 12 && memcmp(data, "HTTP/", 5) == 0) {
     const char *sp = memchr(data, ' ', size * n);
     t->headers.len = 0;
@@ -399,6 +415,11 @@ acr_http_result acr_transfer_start(acr_driver *d, acr_transfer *t,
   t->status = 0;
   t->sent = 0;
   t->write_failed = 0;
+  t->written = 0;
+  t->too_large = NULL;
+  t->headers_done = 0;
+  t->max_body = req->max_body;
+  t->max_output = req->max_output;
   t->error[0] = '\0';
   t->driver = d;
   t->easy = take_handle(d);
@@ -419,6 +440,21 @@ acr_http_result acr_transfer_start(acr_driver *d, acr_transfer *t,
   return ACR_HTTP_OK;
 }
 
+/* The message of an answer that passed a cap. */
+static void set_too_large(acr_transfer *t) {
+  t->result = ACR_HTTP_TOO_LARGE;
+  if (strcmp(t->too_large, "headers") == 0)
+    snprintf(t->error, sizeof t->error,
+             "the answer's headers are larger than %d bytes, or one of their "
+             "lines than %d",
+             ACR_HTTP_MAX_HEADERS, CURL_MAX_HTTP_HEADER);
+  else
+    snprintf(t->error, sizeof t->error,
+             "the answer is larger than %s = %zu bytes", t->too_large,
+             strcmp(t->too_large, "max_body") == 0 ? t->max_body
+                                                   : t->max_output);
+}
+
 /* Fills the outcome of a transfer that curl ended with rc. */
 static void conclude(acr_transfer *t, CURLcode rc) {
   long request_size = 0;
@@ -430,11 +466,16 @@ static void conclude(acr_transfer *t, CURLcode rc) {
   char msg[sizeof t->error];
   snprintf(msg, sizeof msg, "%s",
            t->error[0] ? t->error : curl_easy_strerror(rc));
+  /* curl 7.88 reports a header line over CURL_MAX_HTTP_HEADER as out of
+   * memory: while headers arrive, that is what it means. */
+  if (rc == CURLE_OUT_OF_MEMORY && t->status && !t->headers_done)
+    t->too_large = "headers";
   if (rc == CURLE_OPERATION_TIMEDOUT)
     set_error(t, ACR_HTTP_TIMEOUT, msg);
+  else if (t->too_large)
+    set_too_large(t);
   else if (t->write_failed)
     set_error(t, ACR_HTTP_FILE, "cannot write the output file");
-  /* A write error can only come from a buffer that could not grow. */
   else if (rc == CURLE_OUT_OF_MEMORY || rc == CURLE_WRITE_ERROR)
     set_error(t, ACR_HTTP_NOMEM, "out of memory");
   else if (rc == CURLE_READ_ERROR || rc == CURLE_ABORTED_BY_CALLBACK)

@@ -25,8 +25,12 @@ typedef enum {
   ACR_HTTP_NETWORK,     /* DNS, connect, TLS, reset, ... */
   ACR_HTTP_FILE,        /* a file to send or to write could not be used */
   ACR_HTTP_INTERRUPTED, /* acrcloud_interrupt() was called, or aborted */
+  ACR_HTTP_TOO_LARGE,   /* the answer passed a cap: its body or headers */
   ACR_HTTP_NOMEM
 } acr_http_result;
+
+/* The header block of an answer is refused past this size. */
+#define ACR_HTTP_MAX_HEADERS (256 * 1024)
 
 /* One part of a multipart/form-data body: a text field, or a file streamed
  * from disk (never read whole into memory). */
@@ -55,6 +59,8 @@ typedef struct acr_http_request {
                               renamed once complete) instead of the buffer */
   long timeout_ms, connect_timeout_ms;
   const char *user_agent;
+  size_t max_body;   /* the most bytes of a body held in memory */
+  size_t max_output; /* the most bytes written to output; 0: no cap */
 } acr_http_request;
 
 typedef struct acr_driver acr_driver;
@@ -83,6 +89,9 @@ typedef struct acr_transfer {
   char *part_path;
   const char *output;
   int write_failed;
+  size_t max_body, max_output, written;
+  int headers_done;                 /* the blank line after the headers came */
+  const char *too_large;            /* what passed its cap, once one did */
   acr_driver *driver;               /* while running or done */
   struct acr_transfer *prev, *next; /* in the driver's running or done list */
   void *owner;                      /* for the caller: who this is */

@@ -146,6 +146,12 @@ void acr_check_params(lua_State *L, const acr_endpoint *ep, int idx) {
     if (p->in == ACR_IN_PATH && lua_type(L, -1) == LUA_TSTRING &&
         lua_rawlen(L, -1) == 0)
       luaL_error(L, "%s: parameter '%s' must not be empty", ep->name, name);
+    if ((p->in == ACR_IN_PATH || p->in == ACR_IN_QUERY) &&
+        lua_type(L, -1) == LUA_TSTRING && lua_rawlen(L, -1) > ACR_MAX_URL_VALUE)
+      luaL_error(L,
+                 "%s: parameter '%s' is too long for a URL (%d bytes at "
+                 "most)",
+                 ep->name, name, ACR_MAX_URL_VALUE);
     if (p->in == ACR_IN_PATH && lua_istable(L, -1)) {
       lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
       if (n == 0)

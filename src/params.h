@@ -11,6 +11,10 @@
 
 #include "endpoints.h"
 
+/* The longest value of a path or query parameter, in bytes: servers refuse
+ * URLs much longer than a few kilobytes. */
+#define ACR_MAX_URL_VALUE 8192
+
 /* Raises unless the table at idx suits ep: unknown keys, missing required
  * parameters, types. */
 void acr_check_params(lua_State *L, const acr_endpoint *ep, int idx);

@@ -81,7 +81,23 @@ static acr_request *new_request(lua_State *L, acr_client *c, const char *method,
   r->spec.timeout_ms = c->timeout_ms;
   r->spec.connect_timeout_ms = c->connect_timeout_ms;
   r->spec.user_agent = c->user_agent;
+  r->spec.max_body = c->max_body;
+  r->spec.max_output = c->max_output;
   return r;
+}
+
+/* Applies the per-call options at opts_idx (a table checked by the
+ * composites, or nil): raw, max_body, max_output. */
+static void apply_options(lua_State *L, acr_request *r, int opts_idx,
+                          const char *where) {
+  if (!lua_istable(L, opts_idx)) return;
+  lua_getfield(L, opts_idx, "raw");
+  r->raw = r->raw || lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  r->spec.max_body =
+      acr_opt_bytes(L, opts_idx, "max_body", r->spec.max_body, where);
+  r->spec.max_output =
+      acr_opt_bytes(L, opts_idx, "max_output", r->spec.max_output, where);
 }
 
 /* Raises unless the client has a token; returns 1. */
@@ -309,10 +325,8 @@ int acr_request_own_host(lua_State *L) {
 int acr_request_build(lua_State *L) {
   acr_client *c = acr_client_check(L, 1);
   const acr_endpoint *ep = check_endpoint(L, 2);
-  int raw = lua_toboolean(L, 4);
   lua_settop(L, 5);
-  lua_insert(L, 4); /* the region at 4, raw (not needed) at 5 */
-  lua_settop(L, 4);
+  lua_insert(L, 4); /* the region at 4, the options at 5 */
   if (lua_isnil(L, 3)) {
     lua_newtable(L);
     lua_replace(L, 3);
@@ -321,22 +335,23 @@ int acr_request_build(lua_State *L) {
                       luaL_typename(L, 3));
   }
   acr_check_params(L, ep, 3);
-  if (!push_base(L, c, ep, 3, 4)) { /* 5 */
+  if (!push_base(L, c, ep, 3, 4)) { /* 6 */
     lua_pushboolean(L, 0);
     return 1;
   }
-  acr_build_request(L, ep, 3, lua_tostring(L, 5)); /* url 6, body 7, parts 8 */
-  if (ep->auth == ACR_AUTH_SIGNED && lua_istable(L, 8))
-    add_signature(L, ep, 3, 8);
-  acr_request *r = new_request(L, c, ep->method, 6, 7); /* 9 */
+  acr_build_request(L, ep, 3, lua_tostring(L, 6)); /* url 7, body 8, parts 9 */
+  if (ep->auth == ACR_AUTH_SIGNED && lua_istable(L, 9))
+    add_signature(L, ep, 3, 9);
+  acr_request *r = new_request(L, c, ep->method, 7, 8); /* 10 */
   if (ep->auth == ACR_AUTH_BEARER) r->bearer = need_token(L, c);
-  r->raw = raw || ep->response == ACR_RESPONSE_RAW;
+  r->raw = ep->response == ACR_RESPONSE_RAW;
+  apply_options(L, r, 5, ep->name);
   push_output_param(L, ep, 3);
   r->output = r->spec.output = lua_tostring(L, -1);
-  keep(L, 9, UV_EXTRA); /* the path, kept alive */
-  if (lua_istable(L, 8)) set_parts(L, 9, 8);
-  set_headers(L, 9, ep->response == ACR_RESPONSE_RAW, "application/json", 0);
-  lua_settop(L, 9);
+  keep(L, 10, UV_EXTRA); /* the path, kept alive */
+  if (lua_istable(L, 9)) set_parts(L, 10, 9);
+  set_headers(L, 10, ep->response == ACR_RESPONSE_RAW, "application/json", 0);
+  lua_settop(L, 10);
   return 1;
 }
 
@@ -405,9 +420,7 @@ int acr_request_build_custom(lua_State *L) {
   }
   acr_request *r = new_request(L, c, method, 6, 7); /* 9 */
   r->bearer = need_token(L, c);
-  lua_getfield(L, 4, "raw");
-  r->raw = lua_toboolean(L, -1);
-  lua_pop(L, 1);
+  apply_options(L, r, 4, "request");
   set_headers(L, 9, 0, type, 0);
   lua_settop(L, 9);
   return 1;
@@ -440,7 +453,7 @@ int acr_request_describe(lua_State *L) {
   lua_createtable(L, 0, 4);
   lua_pushstring(L, r->spec.method);
   lua_setfield(L, -2, "method");
-  lua_getiuservalue(L, 1, UV_URL);
+  acr_push_redacted_url(L, r->spec.url);
   lua_setfield(L, -2, "url");
   lua_getiuservalue(L, 1, UV_BODY);
   lua_setfield(L, -2, "body");

@@ -35,7 +35,8 @@ acr_request *acr_request_check(lua_State *L, int idx);
 /* Pushes the client the request at idx was built for. */
 void acr_request_push_client(lua_State *L, int idx);
 
-/* core.build(client, name, params, raw, region) -> request, or false when
+/* core.build(client, name, params, options, region) -> request (options:
+ * raw, max_body, max_output), or false when
  * the operation's {region} host needs the region of a container that the
  * caller must look up (then called again with it). */
 int acr_request_build(lua_State *L);

@@ -74,8 +74,6 @@ static void fill_http_error(lua_State *L, int body_idx) {
 static int push_failure(lua_State *L, acr_request *r) {
   acr_transfer *t = &r->xfer;
   const char *method = r->spec.method, *url = r->spec.url;
-  if (t->result == ACR_HTTP_NOMEM)
-    return luaL_error(L, "acrcloud: out of memory");
   if (t->result == ACR_HTTP_FILE) {
     if (r->output)
       lua_pushfstring(L, "%s: %s", r->output, t->error);
@@ -83,9 +81,12 @@ static int push_failure(lua_State *L, acr_request *r) {
       lua_pushstring(L, t->error);
     acr_push_error(L, "file", lua_tostring(L, -1), method, url);
   } else {
+    /* Out of memory is the machine's failure, not a misuse: it is
+     * returned like a network failure, never raised. */
     acr_push_error(L,
                    t->result == ACR_HTTP_TIMEOUT       ? "timeout"
                    : t->result == ACR_HTTP_INTERRUPTED ? "interrupted"
+                   : t->result == ACR_HTTP_TOO_LARGE   ? "too_large"
                                                        : "network",
                    t->error, method, url);
   }

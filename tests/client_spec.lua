@@ -309,7 +309,7 @@ describe("argument checking", function()
   it("refuses a token with a line break without printing it", function()
     local ok, msg = pcall(acrcloud.new, { token = "abc\r\nX-Evil: 1" })
     assert.is_false(ok)
-    assert.matches("token contains a line break", msg)
+    assert.matches("option 'token' holds a NUL byte, a line break", msg)
     assert.is_nil(msg:find("abc", 1, true))
   end)
 

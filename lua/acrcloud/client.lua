@@ -64,9 +64,16 @@ local function check_function(where, name, v)
   if type(v) ~= "function" then fail("%s: option '%s' must be a function", where, name) end
 end
 
+local function check_bytes(where, name, v)
+  if math.type(v) ~= "integer" or v < 1 then
+    fail("%s: option '%s' must be a whole number of bytes >= 1", where, name)
+  end
+end
+
 -- Per-call options: the second argument of client:NAME, and the third
 -- element of a batch entry.
-local CALL_OPTIONS = { raw = check_boolean, retries = check_count, idempotent = check_boolean }
+local CALL_OPTIONS = { raw = check_boolean, retries = check_count, idempotent = check_boolean,
+  max_body = check_bytes, max_output = check_bytes }
 
 local NO_OPTIONS = {}
 
@@ -109,7 +116,7 @@ function M.new(opts)
       rest[k] = v
     end
   end
-  local client = core.new(rest)
+  local client = guarded(2, core.new, rest)
   local state = core.state(client)
   state.retries = own.retries or DEFAULT_RETRIES
   state.on_retry = own.on_retry
@@ -279,22 +286,22 @@ end
 
 -- The request for an operation; or nil, err when the container's region
 -- could not be found. Misuse raises.
-local function build(client, op, params, raw)
+local function build(client, op, params, opts)
   local region
   if op.region_from and type(params) == "table" and params.region == nil then
     region = core.state(client).regions[params[op.region_from]]
   end
-  local req = core.build(client, op.name, params, raw, region)
+  local req = core.build(client, op.name, params, opts, region)
   if req then return req end
   local err
   region, err = container_region(client, params[op.region_from])
   if not region then return nil, err end
-  return core.build(client, op.name, params, raw, region)
+  return core.build(client, op.name, params, opts, region)
 end
 
 local function build_call(client, op, params, opts)
   opts = check_options(op.name, opts, CALL_OPTIONS)
-  local req, err = build(client, op, params, opts.raw)
+  local req, err = build(client, op, params, opts)
   return req, req and opts or err
 end
 
@@ -310,6 +317,7 @@ end
 local REQUEST_OPTIONS = {
   query = function() end, body = function() end, content_type = function() end,
   raw = check_boolean, retries = check_count, idempotent = check_boolean,
+  max_body = check_bytes, max_output = check_bytes,
 }
 
 -- client:request(method, path, {query =, body =, content_type =, raw =, ...})
@@ -331,7 +339,7 @@ end
 function methods.prepare(client, name, params)
   local op = ops[name]
   if not op then fail("prepare: unknown operation '%s'", tostring(name)) end
-  local req, err = guarded(2, build, client, op, params, false)
+  local req, err = guarded(2, build, client, op, params, nil)
   if not req then return nil, err end
   return core.describe(req)
 end
@@ -480,7 +488,7 @@ function methods.batch(client, calls, opts)
     end
     local ok, copts = pcall(check_options, op.name, entry[3], CALL_OPTIONS)
     if not ok then fail("batch: entry %d: %s", i, copts) end
-    local built, req, err = pcall(guarded, 1, build, client, op, entry[2], copts.raw)
+    local built, req, err = pcall(guarded, 1, build, client, op, entry[2], copts)
     if not built then fail("batch: entry %d: %s", i, req) end
     local idempotent = copts.idempotent
     if idempotent == nil then idempotent = opts.idempotent end
@@ -533,6 +541,7 @@ end
 
 local EACH_OPTIONS = {
   concurrency = check_positive, retries = check_count, idempotent = check_boolean,
+  max_body = check_bytes,
 }
 
 -- client:each(name, params, options): an iterator over every item of every
@@ -560,7 +569,7 @@ function methods.each(client, name, params, opts)
     local p = {}
     for k, v in pairs(base) do p[k] = v end
     p.page = page
-    return build(client, op, p, false)
+    return build(client, op, p, opts)
   end
 
   local function raise(err, page)
