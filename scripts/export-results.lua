@@ -60,6 +60,7 @@ Options:
   -o, --output FILE     write the CSV to FILE (default: stdout). It is
                         written to FILE.tmp first, then renamed
       --base-url URL    the API base URL (default: $ACRCLOUD_BASE_URL)
+      --profile NAME    the profile that gives the token and base URL
   -h, --help            this help
 
 Progress is shown on stderr when it is a terminal.
@@ -77,6 +78,7 @@ local SPEC = {
     { "z", "timezone", value = "ZONE" },
     { "o", "output", value = "FILE" },
     { nil, "base-url", value = "URL" },
+    { nil, "profile", value = "NAME" },
   },
   min_args = 2, max_args = 2,
 }
