@@ -53,7 +53,8 @@ end
 
 local PROFILES = [[
 return {
-  default = { token = "tok-default", base_url = "http://default.example/api", region = "eu-west-1" },
+  default = { token = "tok-default", base_url = "http://default.example/api",
+              region = "eu-west-1" },
   work = { token = "tok-work", base_url = "http://work.example/api", output = "csv" },
   bare = { region = "us-west-2" },
 }

@@ -100,7 +100,9 @@ end
 
 -- Checks one profile's fields; appends messages to errors.
 local function check_profile(name, p, where, errors)
-  local function bad(msg) errors[#errors + 1] = string.format("%s: profile %q: %s", where, name, msg) end
+  local function bad(msg)
+    errors[#errors + 1] = string.format("%s: profile %q: %s", where, name, msg)
+  end
   if type(p) ~= "table" then
     bad("expected a table of fields (" .. table.concat(M.FIELDS, ", ") .. "), got a " .. type(p))
     return
@@ -147,7 +149,8 @@ function M.check(profiles, where)
   for k in pairs(profiles) do
     if type(k) ~= "string" or not k:match("^[%w_.%-]+$") then
       errors[#errors + 1] = string.format("%s: %s is not a profile name (letters, digits, "
-        .. "'_', '-' and '.')", where, type(k) == "string" and string.format("%q", k) or tostring(k))
+        .. "'_', '-' and '.')", where,
+        type(k) == "string" and string.format("%q", k) or tostring(k))
     else
       names[#names + 1] = k
     end
