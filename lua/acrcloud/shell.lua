@@ -549,6 +549,7 @@ local function run_operation(op, args, sys)
     return M.EXIT.ok
   end
   local bytes
+  if format == "json" and body == "" then return M.EXIT.ok end -- no content
   if format == "json" and body ~= true then
     bytes = body
     -- decode returns nil, message (or raises, depending on the codec)
