@@ -31,6 +31,8 @@ M.EXIT = {
   timeout = 5, -- no complete answer in time
   decode = 6, -- a 2xx answer that is not the JSON it should be
   file = 7, -- a file to upload cannot be read, an output file cannot be written
+  response = 8, -- a JSON answer without what the command needs from it (data, a region)
+  too_large = 9, -- an answer past max_body, max_output or the header cap
   interrupted = 130, -- ^C (128 + SIGINT, as shells report it)
 }
 
@@ -44,6 +46,8 @@ M.EXIT_DOC = {
   { 5, "timeout: no complete answer within the timeout" },
   { 6, "decode: a successful answer that is not JSON" },
   { 7, "file: a file to upload cannot be read, or an output file cannot be written" },
+  { 8, "response: a JSON answer without what the command needs from it (a data list, a region)" },
+  { 9, "too_large: an answer larger than max_body or max_output, or with huge headers" },
   { 130, "interrupted (^C)" },
 }
 
