@@ -82,8 +82,8 @@ static void print_usage(const char *bad_option) {
           "  -W        turn warnings on\n"
           "  --        stop handling options\n"
           "  -         stop handling options and execute stdin\n"
-          "The module 'acrcloud' (and 'acrcloud.httpd', 'acrcloud.tz') is "
-          "preloaded.\n",
+          "The module 'acrcloud' (and 'acrcloud.httpd', 'acrcloud.process',\n"
+          "'acrcloud.tz') is preloaded.\n",
           PROGNAME);
   fflush(stderr);
 }
