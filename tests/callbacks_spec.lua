@@ -210,7 +210,9 @@ describe("callbacks.parse: states", function()
 
   it("names every state code of the spec's table", function()
     local names = {}
-    for _, code in ipairs({ 0, 1, 4, 6, 10, 12 }) do names[#names + 1] = callbacks.state_name(code) end
+    for _, code in ipairs({ 0, 1, 4, 6, 10, 12 }) do
+      names[#names + 1] = callbacks.state_name(code)
+    end
     assert.are.same({ "running", "timeout", "paused", "invalid_url", "deleted", "mute" }, names)
     assert.are.equal("unknown", callbacks.state_name(99))
   end)
@@ -222,7 +224,8 @@ describe("callbacks.parse: what it refuses", function()
     { "bad-array.json", "the body must be a JSON object" },
     { "bad-unknown-shape.json", "neither a result" },
     { "bad-no-timestamp.json", "data.metadata.timestamp_utc is missing" },
-    { "bad-date.json", 'data.metadata.timestamp_utc must be YYYY%-mm%-dd HH:MM:SS, got "2020%-02%-30' },
+    { "bad-date.json",
+      'data.metadata.timestamp_utc must be YYYY%-mm%-dd HH:MM:SS, got "2020%-02%-30' },
     { "bad-status-code.json", "data.status.code 3000 is neither 0" },
     { "bad-custom-no-id.json", "data.metadata.custom_files%[1%] has neither acrid nor audio_id" },
     { "bad-state-code.json", "status%[1%]%.code must be an integer" },
