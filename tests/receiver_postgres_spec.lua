@@ -28,7 +28,8 @@ end
 
 -- n result posts of one channel, a minute apart, each with two songs.
 local function posts(n, stream)
-  local base = assert(acrcloud.decode(support.read_file(cbs.FIXTURES .. "result-music-custom.json")))
+  local text = support.read_file(cbs.FIXTURES .. "result-music-custom.json")
+  local base = assert(acrcloud.decode(text))
   base.stream_id = stream
   base.data.metadata.custom_files = nil
   local out = {}
@@ -52,7 +53,6 @@ local function post_all_at_once(urls, bodies)
       cmd[#cmd + 1] = "curl -s -o /dev/null -w '%{http_code}' --max-time 30 " ..
         "-H 'Content-Type: application/json' --data-binary @" .. q(files[i]) .. " " ..
         q(url) .. " > " .. q(out) .. " &"
-      if j == 0 then break end
     end
   end
   os.execute("{ " .. table.concat(cmd, " ") .. " wait; }")
