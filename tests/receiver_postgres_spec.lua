@@ -47,7 +47,7 @@ local function post_all_at_once(urls, bodies)
   for i, body in ipairs(bodies) do
     files[i] = os.tmpname()
     support.write_file(files[i], body)
-    for j, url in ipairs(urls) do
+    for _, url in ipairs(urls) do
       local out = os.tmpname()
       outs[#outs + 1] = out
       cmd[#cmd + 1] = "curl -s -o /dev/null -w '%{http_code}' --max-time 30 " ..
