@@ -739,8 +739,9 @@ static int l_tostring(lua_State *L) {
   return 1;
 }
 
-/* server:stats() -> { connections =, requests =, answering =, evicted =,
- * timed_out =, buffered = }: open connections; requests being read or
+/* server:stats() -> { connections =, peak =, requests =, answering =,
+ * evicted =, timed_out =, buffered = }: open connections, and the most
+ * that were ever open at once; requests being read or
  * waiting for an answer; answers given but not yet sent out; connections
  * closed by the guard (evicted to make room, headers overdue); bytes of
  * bodies held. */
@@ -753,9 +754,11 @@ static int l_stats(lua_State *L) {
     else
       requests++;
   }
-  lua_createtable(L, 0, 6);
+  lua_createtable(L, 0, 7);
   lua_pushinteger(L, (lua_Integer)s->conns.count);
   lua_setfield(L, -2, "connections");
+  lua_pushinteger(L, (lua_Integer)s->conns.peak);
+  lua_setfield(L, -2, "peak");
   lua_pushinteger(L, requests);
   lua_setfield(L, -2, "requests");
   lua_pushinteger(L, answering);

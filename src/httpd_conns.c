@@ -6,7 +6,8 @@
 #include <time.h>
 
 typedef enum {
-  CONN_IDLE,    /* waiting for a request line */
+  CONN_NEW,     /* accepted, no request line yet: has header_timeout */
+  CONN_IDLE,    /* between requests: MHD's idle timeout applies */
   CONN_HEADERS, /* request line read, headers still arriving */
   CONN_REQUEST  /* a request in progress: never closed by the guard */
 } conn_phase;
@@ -28,7 +29,7 @@ double conns_now(void) {
 
 void conns_init(conn_table *t, unsigned max, double header_timeout) {
   t->head = t->tail = NULL;
-  t->count = 0;
+  t->count = t->peak = 0;
   t->max = max;
   t->header_timeout = header_timeout;
   t->evicted = t->timed_out = 0;
@@ -63,7 +64,7 @@ void conns_notify(void *cls, struct MHD_Connection *mc, void **socket_context,
     if (c == NULL) return; /* untracked: MHD's own limits still apply */
     c->table = t;
     c->fd = ci != NULL ? ci->connect_fd : -1;
-    c->phase = CONN_IDLE;
+    c->phase = CONN_NEW;
     c->since = conns_now();
     c->prev = t->tail;
     if (t->tail)
@@ -72,6 +73,7 @@ void conns_notify(void *cls, struct MHD_Connection *mc, void **socket_context,
       t->head = c;
     t->tail = c;
     t->count++;
+    if (t->count > t->peak) t->peak = t->count;
     if (c->fd < 0) c->closing = 1; /* nothing to shut down */
     /* Each connection over the limit costs the oldest waiting one its
      * place (at worst the new one itself, if all others are busy). */
@@ -102,8 +104,11 @@ static conn_t *conn_of(struct MHD_Connection *mc) {
 static void set_phase(struct MHD_Connection *mc, conn_phase phase) {
   conn_t *c = conn_of(mc);
   if (c == NULL) return;
+  /* A new connection's first headers are due header_timeout after it
+   * connected, not after its request line: what sends no line at all (a
+   * TLS handshake, a port scan) is closed too. */
+  if (!(c->phase == CONN_NEW && phase == CONN_HEADERS)) c->since = conns_now();
   c->phase = phase;
-  c->since = conns_now();
 }
 
 void conns_request_line(struct MHD_Connection *mc) {
@@ -123,7 +128,8 @@ long conns_sweep(conn_table *t) {
   if (t->header_timeout <= 0) return -1;
   for (conn_t *c = t->head; c != NULL; c = c->next) {
     double due;
-    if (c->closing || c->phase != CONN_HEADERS) continue;
+    if (c->closing || (c->phase != CONN_HEADERS && c->phase != CONN_NEW))
+      continue;
     due = c->since + t->header_timeout;
     if (due <= now) {
       close_conn(c);

@@ -1,10 +1,13 @@
 /*
  * The HTTP server's guard against hostile peers: every connection is
  * tracked from accept to close, so that
- *  - a connection that has sent a request line must finish its headers
- *    within header_timeout seconds (a slowloris trickling one header line a
- *    second is closed, although each line resets libmicrohttpd's own idle
- *    timeout);
+ *  - a new connection must have sent its first request's headers within
+ *    header_timeout seconds, and later requests on it theirs within
+ *    header_timeout of their request line (a slowloris trickling one header
+ *    line a second is closed, although each line resets libmicrohttpd's
+ *    own idle timeout; so is what never sends a line, a TLS handshake on
+ *    the plain port); between requests, libmicrohttpd's idle timeout
+ *    applies;
  *  - once more than `max` connections are open, each new one closes the
  *    oldest connection that has no request in progress (idle or still
  *    sending headers), so that a flood of idle or slow connections, from
@@ -24,8 +27,9 @@ typedef struct conn conn_t;
 typedef struct {
   conn_t *head, *tail;   /* oldest first */
   unsigned count;        /* open connections */
+  unsigned peak;         /* the most open at once */
   unsigned max;          /* over this, the oldest waiting one is evicted */
-  double header_timeout; /* seconds from request line to complete headers */
+  double header_timeout; /* seconds to send a request's headers */
   unsigned long long evicted, timed_out; /* closed by the guard, in all */
 } conn_table;
 

@@ -135,8 +135,8 @@ describe("httpd.listen's options", function()
   it("reports its connections in stats()", function()
     local s = httpd.listen { port = 0 }
     local st = s:stats()
-    assert.are.same({ connections = 0, requests = 0, answering = 0, evicted = 0, timed_out = 0,
-      buffered = 0 }, st)
+    assert.are.same({ connections = 0, peak = 0, requests = 0, answering = 0, evicted = 0,
+      timed_out = 0, buffered = 0 }, st)
     s:close()
   end)
 end)

@@ -225,9 +225,12 @@ function Receiver:run(lifetime)
     self:step(wait)
   end
   local sig = process.caught()
+  local st = self.http:stats()
   self:log("stopping%s: %d post(s) stored (%d event(s), %d duplicate(s)), %d refused, " ..
-    "%d not stored", sig and " on SIG" .. sig or "", self.counts.posts, self.counts.stored,
-    self.counts.duplicates, self.counts.refused, self.counts.failed)
+    "%d not stored; at most %d connection(s) at once, %d closed by the limits (%d evicted, " ..
+    "%d overdue)", sig and " on SIG" .. sig or "", self.counts.posts, self.counts.stored,
+    self.counts.duplicates, self.counts.refused, self.counts.failed, st.peak,
+    st.evicted + st.timed_out, st.evicted, st.timed_out)
   self:drain()
   self:close()
 end
