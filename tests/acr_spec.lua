@@ -289,7 +289,7 @@ describe("acr --all", function()
       .. pages .. " " .. per_page .. " " .. size))
     local url, pid = p:read("l"):match("^(%S+) (%d+)$")
     local function stop()
-      require("acrcloud.httpd").kill(math.tointeger(tonumber(pid)), "TERM")
+      require("acrcloud.process").kill(math.tointeger(tonumber(pid)), "TERM")
       p:close()
     end
     collectgarbage()

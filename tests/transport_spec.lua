@@ -280,7 +280,7 @@ describe("an interrupt", function()
     -- handler is in place, whatever the time the interpreter took to start.
     write_file(script, string.format([[
 local client = require("acrcloud").new{ token = %q, base_url = %q, timeout = 60 }
-os.execute("(sleep 1; kill -INT " .. require("acrcloud.httpd").getpid() .. ") &")
+os.execute("(sleep 1; kill -INT " .. require("acrcloud.process").getpid() .. ") &")
 local body, err = client:list_base_projects{}
 io.stderr:write("returned: ", tostring(err and err.kind), "\n")
 ]], TOKEN, emu.url))
