@@ -579,6 +579,25 @@ describe("acr workflows", function()
   end)
 end)
 
+describe("scripts/demo.sh", function()
+  it("prints its help for -h, exit 0, and refuses arguments, exit 2", function()
+    local function run(a)
+      local p = assert(io.popen("bash " .. q(here .. "/../scripts/demo.sh") .. " " .. a
+        .. " 2>&1 </dev/null"))
+      local out = p:read("a")
+      local _, _, code = p:close()
+      return code, out
+    end
+    local code, out = run("-h")
+    assert.equal(0, code)
+    assert.matches("^The README's demo", out)
+    assert.not_matches("Emulator of the ACRCloud", out)
+    code, out = run("--bogus")
+    assert.equal(2, code)
+    assert.matches("unexpected argument '%-%-bogus'", out)
+  end)
+end)
+
 describe("acr help, version and completion", function()
   it("lists every operation by area on stdout, exit 0", function()
     for _, argv in ipairs({ { "--help" }, { "help" }, { "-h" } }) do
