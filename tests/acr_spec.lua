@@ -221,12 +221,13 @@ describe("acr output formats", function()
   end)
 
   it("writes raw answers (recordings) as bytes, or to --output-file", function()
+    local stamp = support.utc_stamp(os.time() - 1800) -- one instant: the same bytes
     local params = { "--pid", "17913", "--stream-id", "s-XXXXXX", "--timestamp-utc",
-      support.utc_stamp(os.time() - 1800), "--played-duration", "10" }
+      stamp, "--played-duration", "10" }
     local r = acr { "get_stream_recording", table.unpack(params) }
     assert.equal(0, r.code, r.err)
     local want = assert(client():get_stream_recording {
-      pid = 17913, stream_id = "s-XXXXXX", timestamp_utc = support.utc_stamp(os.time() - 1800),
+      pid = 17913, stream_id = "s-XXXXXX", timestamp_utc = stamp,
       played_duration = 10 })
     assert.equal(#want, #r.out)
     local path = temp.name()

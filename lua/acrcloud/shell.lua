@@ -152,6 +152,29 @@ function M.op_description(op)
   return table.concat(lines, "\n")
 end
 
+--- The usage line of an operation: required flags bare, the others in
+-- brackets, wrapped at 80 columns.
+function M.op_usage(op)
+  local head = "Usage: " .. M.NAME .. " " .. op.name
+  local words = {}
+  for _, p in ipairs(op.params or {}) do
+    local w = "--" .. M.flag_of(p) .. " <" .. metavar(p):lower() .. ">"
+    words[#words + 1] = p.required and w or "[" .. w .. "]"
+  end
+  local lines, line = {}, head
+  local indent = string.rep(" ", #"Usage: ")
+  for _, w in ipairs(words) do
+    if #line + 1 + #w > 80 and line ~= head then
+      lines[#lines + 1] = line
+      line = indent .. w
+    else
+      line = line .. " " .. w
+    end
+  end
+  lines[#lines + 1] = line
+  return table.concat(lines, "\n")
+end
+
 -- ------------------------------------------------------------ the parser
 
 local function option_words(spec) -- "-o --output" -> "-o", "--output"
@@ -225,6 +248,7 @@ function M.parser()
       local c = p:command(op.name)
         :summary(op.summary)
         :description(M.op_description(op))
+        :usage(M.op_usage(op))
         :add_help(false)
       add_params(c, op)
       cmds[#cmds + 1] = c
