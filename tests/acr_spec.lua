@@ -286,8 +286,8 @@ describe("acr --all", function()
 
   it("holds one page in memory, however many pages there are", function()
     local pages, per_page, size = 150, 100, 1000
-    local p = assert(io.popen(q(ACRLUA) .. " " .. q(here .. "/fixtures/pager.lua") .. " "
-      .. pages .. " " .. per_page .. " " .. size))
+    local p = assert(io.popen("exec " .. q(ACRLUA) .. " " .. q(here .. "/fixtures/pager.lua")
+      .. " " .. pages .. " " .. per_page .. " " .. size))
     local url, pid = p:read("l"):match("^(%S+) (%d+)$")
     local function stop()
       require("acrcloud.httpd").kill(math.tointeger(tonumber(pid)), "TERM")
@@ -384,6 +384,22 @@ describe("acr --dry-run", function()
         assert.truthy(via.body:find("\1\2audio bytes", 1, true))
       end
     end
+  end)
+
+  it("asks for the region rather than asking the API for it", function()
+    local r = acr({ "list_fs_files", "--container-id", "10005", "--dry-run" }, { env = {} })
+    assert.equal(2, r.code)
+    assert.matches("give %-%-region", r.err)
+    r = acr({ "list_fs_files", "--container-id", "10005", "--region", "us-west-2", "--dry-run" },
+      { env = {} })
+    assert.equal(0, r.code, r.err)
+    assert.matches("'https://api%-us%-west%-2%.acrcloud%.com/api/fs%-containers/10005/files'",
+      r.out)
+    -- against another base URL (the emulator), there is nothing to look up
+    local before = emu.request_count()
+    r = acr { "list_fs_files", "--container-id", "10005", "--dry-run" }
+    assert.equal(0, r.code, r.err)
+    assert.equal(before + 1, emu.request_count())
   end)
 
   it("needs no token", function()

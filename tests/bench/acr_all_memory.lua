@@ -13,7 +13,7 @@ local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
 local pages, per_page, size = tonumber(arg[1]) or 300, tonumber(arg[2]) or 100,
   tonumber(arg[3]) or 1000
 local exe = arg[-1] or "acrlua"
-local p = assert(io.popen(string.format("%q %q %d %d %d", exe,
+local p = assert(io.popen(string.format("exec %q %q %d %d %d", exe,
   here .. "/../fixtures/pager.lua", pages, per_page, size)))
 local url, pid = p:read("l"):match("^(%S+) (%d+)$")
 
