@@ -2,8 +2,14 @@
  * acrlua: a client for the ACRCloud Console API, with Lua 5.4 bindings.
  *
  * This is the public header for applications that embed Lua and want the
- * client inside their own lua_State. Link libacrcloud.a, libcurl,
- * libcrypto, libmicrohttpd and Lua 5.4, then either
+ * client inside their own lua_State. Link libacrcloud.a with Lua 5.4,
+ * libcurl, libmicrohttpd and libcrypto (OpenSSL: request signing); an
+ * installed tree says all of it, include directories too:
+ *
+ *     cc app.c $(pkg-config --cflags --libs acrcloud)
+ *
+ * or, with CMake: find_package(acrcloud CONFIG REQUIRED) and link the
+ * imported target acrcloud::acrcloud. Then either
  *
  *     acrcloud_preload(L);          then, from Lua: require "acrcloud"
  *
