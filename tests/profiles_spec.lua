@@ -271,4 +271,26 @@ describe("the scripts' --profile", function()
     assert.equal(1, r.code)
     assert.matches('list%-projects%.lua: no profile "nope"', r.err)
   end)
+
+  it("are resolved by acrcloud.new itself: profile =, or the default one", function()
+    local home = make_home { profiles = string.format(
+      'return { emu = { token = "profile-token", base_url = %q }, default = { token = "d" } }',
+      emu.url) }
+    local code = [[
+      local acrcloud = require "acrcloud"
+      local body = assert(acrcloud.new{ profile = "emu" }:list_buckets{})
+      io.write(#body.data, "\n")
+      local ok, err = pcall(acrcloud.new, { profile = "nope" })
+      io.write(tostring(ok), " ", tostring(err), "\n")
+      io.write(tostring(acrcloud.new{ base_url = "http://127.0.0.1:1/api" }:prepare(
+        "list_buckets", {}).url), "\n")
+    ]]
+    local r = run({ "-e", code }, home)
+    assert.equal(0, r.code, r.err)
+    local lines = {}
+    for line in r.out:gmatch("[^\n]+") do lines[#lines + 1] = line end
+    assert.matches("^%d+$", lines[1])
+    assert.matches('^false .*no profile "nope"', lines[2])
+    assert.equal("http://127.0.0.1:1/api/buckets", lines[3])
+  end)
 end)

@@ -60,8 +60,11 @@ local PRELUDE = [[
 ---@field headers table<string, string> header names lowercased
 ---@field method string
 ---@field url string the URL (never the token)
+---@field attempts integer how many times the request was sent
+---@field rate_limit? { limit?: integer, remaining?: integer, reset?: integer }
 
----@alias acrcloud.ErrorKind "http"|"network"|"timeout"|"decode"|"file"|"interrupted"
+---@alias acrcloud.ErrorKind "http"|"network"|"timeout"|"decode"|"response"|"file"
+---|"too_large"|"interrupted"
 
 ---A run-time failure: the second value of a call that returns nil.
 ---`tostring(err)` is one line.
@@ -73,7 +76,12 @@ local PRELUDE = [[
 ---@field body any what the server sent: decoded JSON, or text
 ---@field method string
 ---@field url string
----@field sent? boolean network, timeout, interrupted: whether the server may have acted on it
+---@field sent? boolean false when the request never left the machine (safe to send again)
+---@field headers? table<string, string> the response headers (http, decode)
+---@field attempts? integer how many times the request was sent
+---@field retry_after? number seconds the server's Retry-After asked for
+---@field rate_limit? { limit?: integer, remaining?: integer, reset?: integer }
+---@field page? integer in client:each, the page that failed
 
 ---A decoded JSON answer, as the API sent it.
 ---@class acrcloud.Body
@@ -88,6 +96,23 @@ local PRELUDE = [[
 
 ---@class acrcloud.CallOptions
 ---@field raw? boolean return the body's bytes undecoded (an error answer is still decoded)
+---@field retries? integer retries of a failure that may be sent again (default: the client's, 2)
+---@field idempotent? boolean a POST or PATCH that is safe to send again
+---@field max_body? integer the most bytes of an answer held in memory
+---@field max_output? integer the most bytes written to an output file
+
+---@class acrcloud.BatchOptions
+---@field concurrency? integer requests in flight at most (default 8)
+---called as each call finishes
+---@field on_result? fun(i: integer, body: any, res: acrcloud.Response|acrcloud.Error)
+---@field retries? integer
+---@field idempotent? boolean
+
+---@class acrcloud.EachOptions
+---@field concurrency? integer pages fetched ahead at most (default 1)
+---@field retries? integer
+---@field idempotent? boolean
+---@field max_body? integer
 
 ---@class acrcloud.Options
 ---@field token? string Bearer token (default: profiles, then ACRCLOUD_ACCESS_TOKEN)
@@ -97,6 +122,13 @@ local PRELUDE = [[
 ---@field user_agent? string put before acrlua/VERSION in the User-Agent
 ---@field hosts? table<string, string> override the hosts of operations that have their own
 ---@field profile? string a profile of ~/.config/acrcloud/profiles.lua (see acrcloud.profiles)
+---@field allow_http? boolean allow plain http:// to hosts other than this machine
+---@field retries? integer retries of a failure that may be sent again (default 2)
+---called before each wait for a retry
+---@field on_retry? fun(attempt: integer, err: acrcloud.Error, delay: number)
+---@field max_per_second? number at most this many requests a second
+---@field max_body? integer the most bytes of an answer held in memory (default 64 MiB)
+---@field max_output? integer the most bytes written to an output file (default: no cap)
 
 ---@class acrcloud.Param
 ---@field name string
@@ -128,11 +160,10 @@ local PRELUDE = [[
 ---@field body? string the JSON body
 ---@field parts? { name: string, value?: string, file?: string }[] multipart parts
 
----@class acrcloud.RequestOptions
+---@class acrcloud.RequestOptions: acrcloud.CallOptions
 ---@field query? table<string, any>
 ---@field body? table|string
 ---@field content_type? string
----@field raw? boolean
 
 ---@class acrcloud
 ---@field version string
@@ -175,12 +206,21 @@ function acrcloud.hmac_sha1(key, data) end
 ---@class acrcloud.Client
 local Client = {}
 
----Every item of every page of a paginated list, one page in memory.
----A failure while iterating raises the error object.
+---Every item of every page of a paginated list, in page order; with
+---concurrency N, up to N pages fetched ahead. A failure while iterating
+---raises the error object (err.page says which page).
 ---@param name string an operation whose `paginated` is true
 ---@param params? table
+---@param options? acrcloud.EachOptions
 ---@return fun(): any
-function Client:each(name, params) end
+function Client:each(name, params, options) end
+
+---Many calls at once over one curl multi handle; results in the order of
+---the calls, each {body, res} or {nil, err}.
+---@param calls { [1]: string, [2]: table?, [3]: acrcloud.CallOptions? }[]
+---@param options? acrcloud.BatchOptions
+---@return { [1]: any, [2]: acrcloud.Response|acrcloud.Error }[]
+function Client:batch(calls, options) end
 
 ---Reaches anything the table lacks.
 ---@param method string

@@ -102,11 +102,28 @@ local CLIENT_OPTIONS = {
   end,
 }
 
+-- The token and base URL from profiles (lua/acrcloud/profiles.lua: the
+-- option, an explicit profile, the environment, the default profile, the
+-- official CLI's config), when its module can be loaded: a host that embeds
+-- the module without the Lua files gets options and the environment only.
+local function resolve_profile(opts)
+  if opts.token ~= nil and opts.base_url ~= nil and opts.profile == nil then return opts end
+  local found, profiles = pcall(require, "acrcloud.profiles")
+  if not found then
+    if opts.profile ~= nil then
+      fail("acrcloud.new: profiles need the module acrcloud.profiles: %s", profiles)
+    end
+    return opts
+  end
+  return (guarded(3, profiles.client_options, opts))
+end
+
 function M.new(opts)
   if opts == nil then opts = {} end
   if type(opts) ~= "table" then
     fail("acrcloud.new: options must be a table, got %s", type(opts))
   end
+  opts = resolve_profile(opts)
   local rest, own = {}, {}
   for k, v in pairs(opts) do
     if CLIENT_OPTIONS[k] then
