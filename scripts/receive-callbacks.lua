@@ -11,6 +11,7 @@ local NAME = "receive-callbacks.lua"
 local HELP = [[
 usage: receive-callbacks.lua [options]
        receive-callbacks.lua --export DATE [-z ZONE] [--project ID] [options]
+       receive-callbacks.lua --summary [--project ID] [--db URL]
 
 Receives the posts of ACRCloud's broadcast monitoring (the result callback
 and the state notification of a Broadcast Database or Custom Streams
@@ -70,6 +71,8 @@ Export (reads the database, serves nothing):
                         such as Europe/Berlin, or +05:30; default UTC)
   --project ID          only the posts made to /callback/ID
   -o, --output FILE     write the CSV to FILE (FILE.tmp, then renamed)
+  --summary             print what the database holds: rows per table,
+                        results per stream, the last state changes
 
 The request log goes to stderr, one line a post: the peer's address, the
 method, the path (never the query, which holds the key), the status, the
@@ -100,6 +103,7 @@ local SPEC = {
     { "z", "timezone", value = "ZONE" },
     { nil, "project", value = "ID" },
     { "o", "output", value = "FILE" },
+    { nil, "summary" },
   },
   min_args = 0, max_args = 0,
 }
@@ -174,7 +178,7 @@ end
 local function serve(opts)
   local receiver = require "acrcloud.callbacks.receiver"
   for _, name in ipairs({ "timezone", "project", "output" }) do
-    if opts[name] then cli.usage_error(SPEC, "--" .. name .. " goes with --export") end
+    if opts[name] then cli.usage_error(SPEC, "--" .. name .. " goes with --export or --summary") end
   end
   local host, port = receiver.DEFAULTS.host, receiver.DEFAULTS.port
   if opts.listen then
@@ -216,9 +220,25 @@ local function serve(opts)
   return 0
 end
 
+local function summary(opts)
+  if opts.timezone or opts.output then
+    cli.usage_error(SPEC, "--summary takes only --db and --project")
+  end
+  local db = open_db(opts)
+  local ok, err = pcall(require("acrcloud.callbacks.export").summary, db,
+    { project = opts.project }, io.stdout)
+  db:close()
+  if not ok then cli.die(NAME, err) end
+  return 0
+end
+
 local function main(argv)
   local opts = cli.parse(SPEC, argv)
+  if opts.export and opts.summary then
+    cli.usage_error(SPEC, "--export and --summary do not go together")
+  end
   if opts.export then return export(opts) end
+  if opts.summary then return summary(opts) end
   return serve(opts)
 end
 

@@ -398,6 +398,9 @@ static acr_http_result prepare(acr_transfer *t, CURL *c,
   int once =
       strcmp(req->method, "POST") == 0 || strcmp(req->method, "PATCH") == 0;
   curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, once ? 1L : 0L);
+  /* ... and close it after: it would only pile up in the pool, one a POST,
+   * holding the server's connections. */
+  curl_easy_setopt(c, CURLOPT_FORBID_REUSE, once ? 1L : 0L);
   curl_easy_setopt(c, CURLOPT_USERAGENT, req->user_agent);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, req->timeout_ms);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms);

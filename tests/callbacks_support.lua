@@ -130,11 +130,12 @@ function M.postgres()
   local id = io.popen("id -u")
   local uid = id:read("l")
   id:close()
-  local as = ""
-  if uid == "0" then as = "runuser -u nobody -- " end
   local p = io.popen("mktemp -d")
   local dir = p:read("l")
   p:close()
+  -- From the temporary directory, which the server's user can enter.
+  local as = "cd " .. q(dir) .. " && "
+  if uid == "0" then as = as .. "runuser -u nobody -- " end
   if uid == "0" then run_ok("chown nobody " .. q(dir)) end
   local data = dir .. "/data"
   if not run_ok(as .. q(bin .. "/initdb") .. " -D " .. q(data) ..

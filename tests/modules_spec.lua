@@ -24,6 +24,10 @@ local function needed(path)
   return table.concat(libs, " ")
 end
 
+-- The sanitizer build's modules need the ASan runtime loaded first, which
+-- plain lua5.4 does not do: those checks are for the normal build.
+local SANITIZED = needed(MODULE_DIR .. "/acrcloud.so"):find("libasan", 1, true) ~= nil
+
 -- Runs `code` in plain lua5.4 with the build tree's modules (no preload).
 local function lua54(code)
   local setup = string.format("package.cpath = %q .. '/?.so;' .. package.cpath; ", MODULE_DIR)
@@ -53,6 +57,7 @@ describe("the shared objects", function()
   end)
 
   it("a program that requires only acrcloud never maps libmicrohttpd", function()
+    if SANITIZED then return pending("sanitizer build: plain lua5.4 cannot load its modules") end
     local out, code = lua54(MAPS .. [[
       local a = require "acrcloud"
       local p = require "acrcloud.process"
@@ -64,6 +69,7 @@ describe("the shared objects", function()
   end)
 
   it("require 'acrcloud.httpd' loads acrcloud/httpd.so and its library", function()
+    if SANITIZED then return pending("sanitizer build: plain lua5.4 cannot load its modules") end
     local out, code = lua54(MAPS .. [[
       local h = require "acrcloud.httpd"
       local s = h.listen{ port = 0 }

@@ -192,6 +192,28 @@ describe("a request that may not run twice", function()
     assert.equal(2, res.attempts)
   end)
 
+  it("(POST) gets a connection of its own, closed after it: none piles up", function()
+    local function open_fds()
+      local p = io.popen("ls /proc/" .. require("acrcloud.process").getpid() .. "/fd | wc -l")
+      local n = tonumber(p:read("a"))
+      p:close()
+      return n
+    end
+    local client = new_client()
+    assert(client:list_buckets{}) -- a kept connection, for the GETs
+    local before = open_fds()
+    for i = 1, 30 do
+      assert(client:create_bd_project{ name = "p" .. i, region = "eu-west-1", buckets = { 23 } })
+    end
+    assert(client:list_buckets{})
+    assert.is_true(open_fds() - before <= 2, "open files: " .. before .. " then " .. open_fds())
+    local conns = {}
+    for _, r in ipairs(sent("/api/bm-bd-projects")) do conns[r.connection] = true end
+    local n = 0
+    for _ in pairs(conns) do n = n + 1 end
+    assert.equal(30, n)
+  end)
+
   it("(POST) is resent when it provably never left: a refused connection", function()
     local client = new_client{ base_url = "http://127.0.0.1:" .. closed_port() .. "/api" }
     local _, err = create(client)

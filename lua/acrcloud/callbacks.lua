@@ -231,12 +231,18 @@ local function read_body(req)
     fields = parsed
   elseif mt == "" or mt == "application/json" or mt == "text/json" or mt == "text/plain" or
       mt:match("^application/[%w.%-]+%+json$") then
+    if not utf8.len(body) then fail("the body is not valid UTF-8") end
     return { post = decode_json(body, "the body"), raw = body }
   else
     fail("unsupported Content-Type " .. mt ..
       " (expected application/json or a form)", 415)
   end
   if next(fields) == nil then fail("the form has no fields") end
+  for k, v in pairs(fields) do
+    if not utf8.len(k) or type(v) ~= "string" or not utf8.len(v) then
+      fail("the form field " .. (utf8.len(k) and k or "?") .. " is not valid UTF-8 text")
+    end
+  end
   -- A form's `data` holds JSON: the whole post, or its `data` object with
   -- the other fields beside it.
   if fields.data ~= nil then
@@ -337,7 +343,9 @@ local function result(post, raw, shape)
   end
   local function list_field(name)
     local v = meta[name]
-    if not present(v) then return {} end
+    -- An empty table is an empty list here, whether the codec marked it
+    -- as an array or not.
+    if not present(v) or (type(v) == "table" and next(v) == nil) then return {} end
     if not is_list(v) then fail("data.metadata." .. name .. " must be a list") end
     return v
   end

@@ -56,4 +56,40 @@ function M.write(db, opts, out)
   return #rows
 end
 
+-- summary(db, { project = }, out): what the database holds, in a few
+-- lines: rows per table, results per stream, the last state changes.
+function M.summary(db, opts, out)
+  local where = opts.project and (" WHERE project = " .. db:literal(opts.project)) or ""
+  local function one(sql, numbers) return db:rows(sql, numbers)[1] end
+  local r = one("SELECT COUNT(*) AS n, MIN(timestamp_utc) AS first, MAX(timestamp_utc) AS last " ..
+    "FROM results" .. where, { "n" })
+  local n_no = one("SELECT COUNT(*) AS n FROM no_results" .. where, { "n" }).n
+  local n_states = one("SELECT COUNT(*) AS n FROM states" .. where, { "n" }).n
+  out:write(string.format("Stored in %s%s:\n", db.url,
+    opts.project and (" for project " .. opts.project) or ""))
+  out:write(string.format("  results     %6d%s\n", r.n, r.n > 0 and
+    string.format("  (%s to %s UTC)", r.first, r.last) or ""))
+  out:write(string.format("  no_results  %6d\n", n_no))
+  out:write(string.format("  states      %6d\n", n_states))
+  local streams = db:rows("SELECT stream_id, stream_name, COUNT(*) AS n FROM results" .. where ..
+    " GROUP BY stream_id, stream_name", { "n" })
+  table.sort(streams, function(a, b) return id_before(a.stream_id, b.stream_id) end)
+  if #streams > 0 then
+    out:write("Results by stream:\n")
+    for _, s in ipairs(streams) do
+      out:write(string.format("  %-10s %-24s %6d\n", s.stream_id, s.stream_name, s.n))
+    end
+  end
+  local states = db:rows("SELECT timestamp, stream_id, stream_name, code, state FROM states" ..
+    where .. " ORDER BY timestamp DESC, id DESC LIMIT 5", { "code" })
+  if #states > 0 then
+    out:write("Last state changes (UTC):\n")
+    for i = #states, 1, -1 do
+      local st = states[i]
+      out:write(string.format("  %s  %-10s %-24s %2d %s\n", st.timestamp, st.stream_id,
+        st.stream_name, st.code, st.state))
+    end
+  end
+end
+
 return M

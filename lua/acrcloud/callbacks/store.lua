@@ -239,8 +239,9 @@ function Store:connect()
   if not env then error(conn, 0) end
   self.env, self.conn = env, conn
   if self.kind == "sqlite" then
-    -- Another receiver may hold the write lock for a moment: wait for it.
-    self:exec("PRAGMA busy_timeout = 10000")
+    -- Another receiver may hold the write lock for a moment: wait for it
+    -- (a while, not long: the sender waits for our answer meanwhile).
+    self:exec("PRAGMA busy_timeout = 2000")
     local cur = self.conn:execute("PRAGMA journal_mode = WAL")
     local mode = type(cur) == "userdata" and cur:fetch() or nil
     if type(cur) == "userdata" then cur:close() end

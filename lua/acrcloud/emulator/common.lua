@@ -211,10 +211,13 @@ function M.result_callback_rules(extra)
   return rules
 end
 
--- set_result_callback(cr, params): turns a project's callback_result on, to
--- the URL given; the optional fields left out keep their values.
-function M.set_result_callback(cr, p)
+-- set_result_callback(cr, params, now): turns a project's callback_result
+-- on, to the URL given; the optional fields left out keep their values.
+-- Results are delivered from `now` on (the watermark; deliveries.lua),
+-- from the first time the callback is set.
+function M.set_result_callback(cr, p, now)
   cr.enabled = 1
+  cr.watermark = cr.watermark or now
   cr.diy_url = p.result_callback_url
   if p.result_callback_send_noresult ~= nil then
     cr.diy_send_noresult = M.int(p.result_callback_send_noresult)

@@ -469,6 +469,97 @@ function M.unknown_results(source, day, opts)
   return out
 end
 
+-- Callbacks ---------------------------------------------------------------------
+
+-- Seconds of audio a realtime result waits for (a monitoring config's
+-- rec_length): a realtime post goes out that long after the start.
+M.REALTIME_AFTER = 10
+-- Plays and unknown stretches last less than this: a window's plays are
+-- looked for from this long before it.
+local LONGEST = 2 * 3600
+
+-- due(source, from, to, opts) -> the posts of the result callback whose
+-- time falls in (from, to], in time order: { at = seconds, kind =
+-- "result" | "no_result", data = <the post's `data`> }. opts: music,
+-- custom_bucket (what the project recognises), realtime (a post a play,
+-- REALTIME_AFTER seconds after it started, with the time played so far;
+-- else one when it is over, with all of it), noresult (also the music
+-- heard but not recognised), result_type (data.result_type).
+-- Weak matches (score < 70) are left out, as the results API leaves them.
+function M.due(source, from, to, opts)
+  local out = {}
+  local kind = opts.realtime and "realtime" or "delay"
+  local function when(start, played)
+    if opts.realtime then return start + math.min(played, M.REALTIME_AFTER) end
+    return start + played
+  end
+  local function shown(p)
+    if not opts.realtime then return p end
+    local q = {}
+    for k, v in pairs(p) do q[k] = v end
+    q.played = math.min(p.played, M.REALTIME_AFTER)
+    return q
+  end
+  for day = (from - LONGEST) // DAY, to // DAY do
+    local plays, heard = filtered(source, day, { now = to, ongoing = true, music = opts.music,
+      custom_bucket = opts.custom_bucket })
+    for _, p in ipairs(plays) do
+      local at = when(p.start, p.played)
+      if at > from and at <= to and p.score >= 70 then
+        local data = result_of(shown(p), opts, kind)
+        data.result_type = opts.result_type or 0
+        out[#out + 1] = { at = at, start = p.start, kind = "result", data = data }
+      end
+    end
+    if opts.noresult then
+      for _, u in ipairs(heard) do
+        local at = when(u.start, u.played)
+        if at > from and at <= to then
+          local v = shown(u)
+          out[#out + 1] = { at = at, start = u.start, kind = "no_result", data = json.object({
+            status = json.object({ msg = "No result", code = 1001, version = "1.0" }, STATUS),
+            result_type = opts.result_type or 0,
+            metadata = json.object({ type = kind, timestamp_utc = M.format_time(v.start),
+              played_duration = v.played, record_timestamp = M.format_stamp(v.start) },
+              METADATA),
+          }, RESULT) }
+        end
+      end
+    end
+  end
+  table.sort(out, function(a, b)
+    if a.at ~= b.at then return a.at < b.at end
+    return a.start < b.start
+  end)
+  return out
+end
+
+-- outage_changes(source, from, to) -> the state changes the monitoring
+-- itself finds in (from, to]: the short Mute and Timeout spells of a
+-- running source, their start (the spell's code) and end (Running), as
+-- { at =, code = }. Changes of the source's own events (a pause, an admin
+-- change) are not among them: those are announced when they are made.
+function M.outage_changes(source, from, to)
+  local out = {}
+  local segs = M.segments(source, from, to + 1)
+  local function event_code_at(t)
+    local code
+    for _, ev in ipairs(source.events) do
+      if ev.at <= t then code = ev.code else break end
+      if ev.at == t then return nil end -- an event of its own
+    end
+    return code
+  end
+  for i = 2, #segs do
+    local s, prev = segs[i], segs[i - 1]
+    if s.from > from and s.from <= to and prev.to == s.from and
+        event_code_at(s.from) == M.RUNNING then
+      out[#out + 1] = { at = s.from, code = s.code }
+    end
+  end
+  return out
+end
+
 -- Analytics -----------------------------------------------------------------------
 
 local ANALYTICS = { "id", "project_id", "stats_type", "result_type", "start_timestamp_utc",

@@ -6,6 +6,7 @@
 -- connection keeps being served in between.
 local admin = require "acrcloud.emulator.admin"
 local common = require "acrcloud.emulator.common"
+local deliveries = require "acrcloud.emulator.deliveries"
 local faults_mod = require "acrcloud.emulator.faults"
 local httpd = require "acrcloud.httpd"
 local json = require "acrcloud.emulator.json"
@@ -59,6 +60,7 @@ function M.new(opts)
   self.admin = admin.router()
   self.state = state_mod.new()
   self.faults = faults_mod.new()
+  self.deliveries = deliveries.new()
   self.pending = {}
   self.recent = {}
   self.request_count = 0

@@ -151,6 +151,7 @@ end
 -- state.new() -> a fresh state holding the seed data
 function M.new()
   local self = setmetatable({}, State)
+  self.clock_offset = 0 -- seconds the clock was advanced by
   self.buckets = new_collection(seed_buckets, 1)
   self.base_projects = new_collection(seed_base_projects, 1)
   self.bd_projects = new_collection(seed_bd_projects, 1)
@@ -244,10 +245,32 @@ function State:random_string(n, alphabet)
   return table.concat(out)
 end
 
--- The current time, seconds since the epoch; `clock` can be replaced (a
--- function returning the time) to make timestamps fixed.
+-- The emulator's clock, seconds since the epoch: the real time (or what
+-- `clock`, a function that can replace os.time, says) plus however far it
+-- was advanced (POST /api/_emulator/clock).
 function State:now()
-  return (self.clock or os.time)()
+  return (self.clock or os.time)() + self.clock_offset
+end
+
+-- Moves the clock forward by `seconds` (an integer >= 0).
+function State:advance(seconds)
+  self.clock_offset = self.clock_offset + seconds
+end
+
+-- State changes made through the API or the admin route (a stream paused,
+-- a channel's state set), for the projects' state notifications:
+-- state:announce{ at =, area = "cs" | "bd", pid = (cs), stream_id =,
+-- stream_name =, channel_id = (bd), code = }; take_announcements() hands
+-- them over (deliveries.lua) and forgets them.
+function State:announce(change)
+  self.announcements = self.announcements or {}
+  self.announcements[#self.announcements + 1] = change
+end
+
+function State:take_announcements()
+  local list = self.announcements or {}
+  self.announcements = {}
+  return list
 end
 
 -- state:add_stream(project, stream): puts a stream record into a Custom

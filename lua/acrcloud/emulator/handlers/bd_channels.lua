@@ -93,12 +93,44 @@ local function view(ch, ctx, project)
 end
 
 -- The channel as a source of results: its catalogue state from the time
--- it was both monitored and in the project.
+-- it was both monitored and in the project, then the changes made to it
+-- through POST /api/_emulator/states (`changes`, with the state it had
+-- before them in `first_code`).
 local function source_of(ch, ctx)
   local c = ctx.state:get("bd_catalog", ch.id)
   local from = math.max(validate.parse_datetime(c.monitor_at), validate.parse_datetime(ch.add_at))
-  return { key = "bd:" .. ch.id, events = { { at = from, code = c.status_code } }, id = ch.id,
+  local events = { { at = from, code = c.first_code or c.status_code } }
+  for _, change in ipairs(c.changes or {}) do
+    if change.at <= from then
+      events[1].code = change.code
+    else
+      events[#events + 1] = { at = change.at, code = change.code }
+    end
+  end
+  return { key = "bd:" .. ch.id, events = events, id = ch.id,
     name = c.name, id_name = "channel_id", name_field = "channel_name" }
+end
+M.source_of = source_of
+
+-- set_state(state, channel_id, code) -> the catalogue record: the channel's
+-- state from now on (in every project that monitors it, as ACRCloud's
+-- channels are shared), announced to the projects' state notifications.
+function M.set_state(state, id, code)
+  local c = state:get("bd_catalog", id)
+  if not c or c.status_code == code then return c end
+  local now = state:now()
+  c.first_code = c.first_code or c.status_code
+  c.changes = c.changes or {}
+  local last = c.changes[#c.changes]
+  if last and last.at >= now then
+    last.code = code
+  else
+    c.changes[#c.changes + 1] = { at = now, code = code }
+  end
+  c.status_code = code
+  state:announce({ at = now, area = "bd", channel_id = c.id, stream_id = tostring(c.id),
+    stream_name = c.name, code = code })
+  return c
 end
 
 local function sorted_channels(project)
@@ -107,6 +139,7 @@ local function sorted_channels(project)
   table.sort(list, function(a, b) return a.id < b.id end)
   return list
 end
+M.sorted_channels = sorted_channels
 
 -- "1,2" -> the project's channels, each once; 404 for the first id that
 -- names none of them.

@@ -108,7 +108,7 @@ R.set_bd_project_result_callback = common.result_callback_rules({
 
 function H.set_bd_project_result_callback(ctx)
   local rec = ctx.bound.id
-  common.set_result_callback(rec.callback_result, ctx.params)
+  common.set_result_callback(rec.callback_result, ctx.params, ctx.state:now())
   return 200, { data = view(rec, ctx) }
 end
 
@@ -122,6 +122,8 @@ function H.set_bd_project_state_notification(ctx)
   local cs = rec.callback_state
   cs.enabled = 1
   cs.url = ctx.params.state_callback_url
+  -- State changes are delivered from now on (deliveries.lua).
+  cs.watermark = cs.watermark or ctx.state:now()
   if ctx.params.state_callback_type ~= nil then
     cs.send_type = common.int(ctx.params.state_callback_type)
   end

@@ -193,7 +193,8 @@ local function url_code(urls)
   return results.INVALID_URL
 end
 
--- A new state, from now on; two changes in one second keep the last.
+-- A new state, from now on; two changes in one second keep the last. The
+-- change is announced to the project's state notification.
 local function set_code(ctx, s, code)
   if results.current_code(s.events) == code then return end
   local now = ctx.state:now()
@@ -203,7 +204,10 @@ local function set_code(ctx, s, code)
   else
     s.events[#s.events + 1] = { at = now, code = code }
   end
+  ctx.state:announce({ at = now, area = "cs", pid = s.mcp_id, stream_id = s.stream_id,
+    stream_name = s.name, code = code })
 end
+M.set_code = set_code
 
 -- "s-a, s-b" -> the streams, each once, in the order given; 404 for the
 -- first id that names no stream of the project.
@@ -300,7 +304,7 @@ R.set_cs_project_result_callback = common.result_callback_rules()
 
 function H.set_cs_project_result_callback(ctx)
   local rec = project_of(ctx)
-  common.set_result_callback(rec.callback_result, ctx.params)
+  common.set_result_callback(rec.callback_result, ctx.params, ctx.state:now())
   rec.updated_at = common.sql_time(ctx.state:now())
   return 200, { data = project_view(rec, ctx) }
 end
@@ -329,6 +333,8 @@ function H.set_cs_project_state_notification(ctx)
   if url then
     rec.callback_state.enabled = 1
     rec.callback_state.url = url
+    -- State changes are delivered from now on (deliveries.lua).
+    rec.callback_state.watermark = rec.callback_state.watermark or ctx.state:now()
   end
   local es = rec.email_state
   if email then
@@ -369,6 +375,7 @@ local function stream_source(s)
   return { key = "cs:" .. s.stream_id, events = s.events, id = s.stream_id, name = s.name,
     id_name = "stream_id", name_field = "stream_name" }
 end
+M.stream_source = stream_source
 
 local function sorted_streams(project)
   local list = {}
@@ -376,6 +383,7 @@ local function sorted_streams(project)
   table.sort(list, function(a, b) return a.seq < b.seq end)
   return list
 end
+M.sorted_streams = sorted_streams
 
 -- analytics(ctx, project, sources): shared with the Broadcast Database.
 function M.analytics(ctx, project, sources)
@@ -515,6 +523,8 @@ function H.delete_streams(ctx)
   for _, s in ipairs(streams_named(project, ctx.params.stream_ids)) do
     project.streams[s.stream_id] = nil
     ctx.state.user_reports[project.id .. "/" .. s.stream_id] = nil
+    ctx.state:announce({ at = ctx.state:now(), area = "cs", pid = project.id,
+      stream_id = s.stream_id, stream_name = s.name, code = 10 })
   end
   return 204
 end
