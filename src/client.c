@@ -721,7 +721,8 @@ static int client_request(lua_State *L) {
   const char *type = "application/json";
   int bt = lua_getfield(L, 4, "body");
   if (bt == LUA_TTABLE) {
-    acr_json_encode(L, -1);
+    acr_json_enc o = {"request", "body", 0};
+    acr_json_encode(L, -1, &o);
     lua_remove(L, -2);
   } else if (bt != LUA_TSTRING && bt != LUA_TNIL) {
     return luaL_error(L,

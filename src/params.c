@@ -108,7 +108,7 @@ static const acr_param *find_param(const acr_endpoint *ep, const char *name) {
 /* Pushes the text of a path or query value (a string, a number, a boolean). */
 static const char *value_text(lua_State *L, int idx, size_t *len) {
   if (lua_type(L, idx) == LUA_TNUMBER && is_integral(L, idx)) {
-    lua_Integer n;
+    lua_Integer n = 0;
     lua_numbertointeger(lua_tonumber(L, idx), &n);
     if (lua_isinteger(L, idx)) n = lua_tointeger(L, idx);
     lua_pushfstring(L, "%I", (LUAI_UACINT)n);
@@ -275,7 +275,8 @@ static void push_parts(lua_State *L, const acr_endpoint *ep, int idx) {
       lua_pushvalue(L, -2);
       lua_setfield(L, -2, "file");
     } else if (lua_istable(L, -2)) {
-      acr_json_encode(L, -2);
+      acr_json_enc o = {ep->name, p->name, 0};
+      acr_json_encode(L, -2, &o);
       lua_setfield(L, -2, "value");
     } else {
       size_t len;
@@ -317,7 +318,8 @@ static void push_body(lua_State *L, const acr_endpoint *ep, int idx) {
     lua_pushnil(L);
     return;
   }
-  acr_json_encode(L, -1);
+  acr_json_enc o = {ep->name, NULL, 0};
+  acr_json_encode(L, -1, &o);
   lua_remove(L, -2);
 }
 
