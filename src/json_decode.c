@@ -78,15 +78,25 @@ static char *room(decoder *d, size_t used, size_t more) {
   return d->s->text;
 }
 
-/* The first '"' or '\\' at or after p, or end. Eight bytes at a time. */
+/* The first '"' or '\\' at or after p, or end. Eight bytes at a time: a
+ * byte of w equal to c is a zero byte of w ^ c*ones, and the lowest byte
+ * flagged by (x - ones) & ~x & highs is the first such zero. */
 static const char *string_stop(const char *p, const char *end) {
   const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
   while (end - p >= 8) {
-    uint64_t w, q, b;
+    uint64_t w, q, b, hit;
     memcpy(&w, p, 8);
     q = w ^ (ones * '"');
     b = w ^ (ones * '\\');
-    if ((((q - ones) & ~q) | ((b - ones) & ~b)) & highs) break;
+    hit = (((q - ones) & ~q) | ((b - ones) & ~b)) & highs;
+    if (hit) {
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) &&                            \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+      return p + (__builtin_ctzll(hit) >> 3);
+#else
+      break;
+#endif
+    }
     p += 8;
   }
   while (p < end && *p != '"' && *p != '\\')
@@ -330,23 +340,51 @@ static const char *open_container(decoder *d, const char *p) {
   return p;
 }
 
+/* Containers are built at their final size: members wait on the Lua stack
+ * (in chunks, so that a huge one does not overflow it) and go into a table
+ * made for that many, which saves the rehashing of a growing table. */
+#define CHUNK 256
+
+/* Moves the `pending` key/value pairs above the object (at base + 1 once
+ * made) into it, in order (the last of duplicate keys wins). */
+static void flush_members(lua_State *L, int base, int made, int pending) {
+  int first = base + 1 + made;
+  if (!made) lua_createtable(L, 0, pending);
+  int t = lua_gettop(L);
+  if (made) t = base + 1;
+  for (int i = 0; i < pending; i++) {
+    lua_pushvalue(L, first + 2 * i);
+    lua_pushvalue(L, first + 2 * i + 1);
+    lua_rawset(L, t);
+  }
+  if (!made) lua_replace(L, base + 1);
+  lua_settop(L, base + 1);
+}
+
 static const char *parse_object(decoder *d, const char *p) {
   lua_State *L = d->L;
   const char *end = d->end;
+  int base = lua_gettop(L), made = 0, pending = 0;
   if (!open_container(d, p)) return NULL;
-  lua_createtable(L, 0, 0);
   p = skip_space(p + 1, end);
   if (p < end && *p == '}') {
+    lua_createtable(L, 0, 0);
     d->depth--;
     return p + 1;
   }
   for (;;) {
+    if (pending % 16 == 0 && !lua_checkstack(L, 2 * 16 + 4))
+      return failed(d, p, "object too large");
     if (p >= end || *p != '"') return expected(d, p, "a string (a key)");
     if (!(p = parse_string(d, p))) return NULL;
     p = skip_space(p, end);
     if (p >= end || *p != ':') return expected(d, p, "':'");
     if (!(p = parse_value(d, skip_space(p + 1, end)))) return NULL;
-    lua_rawset(L, -3);
+    if (++pending == CHUNK) {
+      flush_members(L, base, made, pending);
+      made = 1;
+      pending = 0;
+    }
     p = skip_space(p, end);
     if (p < end && *p == ',') {
       p = skip_space(p + 1, end);
@@ -356,24 +394,45 @@ static const char *parse_object(decoder *d, const char *p) {
       return expected(d, p, "',' or '}'");
     }
   }
+  if (pending || !made) flush_members(L, base, made, pending);
   d->depth--;
   return p + 1;
+}
+
+/* Moves the `pending` elements above the array (at base + 1 once made) into
+ * it, after the `done` ones already there. */
+static void flush_elements(lua_State *L, int base, lua_Integer done,
+                           int pending) {
+  if (!done) {
+    lua_createtable(L, pending, 0);
+    lua_rotate(L, base + 1, 1);
+  }
+  for (lua_Integer i = done + pending; i > done; i--)
+    lua_rawseti(L, base + 1, i);
 }
 
 static const char *parse_array(decoder *d, const char *p) {
   lua_State *L = d->L;
   const char *end = d->end;
+  int base = lua_gettop(L), pending = 0;
+  lua_Integer done = 0;
   if (!open_container(d, p)) return NULL;
-  lua_createtable(L, 0, 0);
   p = skip_space(p + 1, end);
   if (p < end && *p == ']') {
+    lua_createtable(L, 0, 0);
     luaL_setmetatable(L, ACR_JSON_ARRAY_MT);
     d->depth--;
     return p + 1;
   }
-  for (lua_Integer i = 1;; i++) {
+  for (;;) {
+    if (pending % 32 == 0 && !lua_checkstack(L, 32 + 4))
+      return failed(d, p, "array too large");
     if (!(p = parse_value(d, p))) return NULL;
-    lua_rawseti(L, -2, i);
+    if (++pending == CHUNK) {
+      flush_elements(L, base, done, pending);
+      done += pending;
+      pending = 0;
+    }
     p = skip_space(p, end);
     if (p < end && *p == ',') {
       p = skip_space(p + 1, end);
@@ -383,6 +442,7 @@ static const char *parse_array(decoder *d, const char *p) {
       return expected(d, p, "',' or ']'");
     }
   }
+  if (pending) flush_elements(L, base, done, pending);
   d->depth--;
   return p + 1;
 }
