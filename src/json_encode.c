@@ -225,19 +225,44 @@ static void put_integer(encoder *e, lua_Integer v) {
   put_text(e, p, (size_t)(buf + sizeof buf - p));
 }
 
-/* The shortest of %.15g, %.16g, %.17g that reads back as d, with '.' for
- * the decimal point whatever the locale, and a float look (2.0, not 2). */
-static void put_float(encoder *e, lua_Number d, int steps) {
-  char buf[48], out[48];
-  if (isnan(d)) fail(e, steps, "NaN");
-  if (isinf(d)) fail(e, steps, d > 0 ? "inf" : "-inf");
-  for (int prec = 15;; prec++) {
-    snprintf(buf, sizeof buf, "%.*g", prec, (double)d);
-    /* snprintf and strtod read the same locale: the check is sound */
-    if (prec == 17 || strtod(buf, NULL) == (double)d) break;
+/* A whole float in [2^53, 2^63): the decoder reads whole numbers in the
+ * integer range exactly, so the text must be d's exact digits (a rounded
+ * %.17g would read back as another integer): 123...0.0, or d.ddde+NN when
+ * trailing zeros make that shorter. */
+static void put_whole_float(encoder *e, lua_Number d) {
+  char digits[24], out[32];
+  lua_Integer n = (lua_Integer)d;
+  unsigned long long u =
+      n < 0 ? 0ull - (unsigned long long)n : (unsigned long long)n;
+  int len = snprintf(digits, sizeof digits, "%llu", u), kept = len, o = 0;
+  while (kept > 1 && digits[kept - 1] == '0')
+    kept--;
+  if (n < 0) out[o++] = '-';
+  if (kept + (kept > 1) + 4 < len + 2) { /* the exponent is 15..18 */
+    out[o++] = digits[0];
+    if (kept > 1) out[o++] = '.';
+    memcpy(out + o, digits + 1, (size_t)(kept - 1));
+    o += kept - 1;
+    o += snprintf(out + o, sizeof out - (size_t)o, "e+%d", len - 1);
+  } else {
+    memcpy(out + o, digits, (size_t)len);
+    o += len;
+    out[o++] = '.';
+    out[o++] = '0';
   }
+  put_text(e, out, (size_t)o);
+}
+
+/* d printed with prec digits into out (as JSON: '.' for the decimal point
+ * whatever the locale, and a float look: 2.0, not 2); its length, or 0 when
+ * it does not read back as d. snprintf and strtod read the same locale, so
+ * the check is sound. */
+static size_t float_text(lua_Number d, int prec, char *out) {
+  char buf[48];
   size_t n = 0;
   int point = 0, has_exp = 0;
+  snprintf(buf, sizeof buf, "%.*g", prec, (double)d);
+  if (prec < 17 && strtod(buf, NULL) != (double)d) return 0;
   for (const char *p = buf; *p; p++) {
     char c = *p;
     if ((c >= '0' && c <= '9') || c == '-' || c == '+') {
@@ -256,7 +281,33 @@ static void put_float(encoder *e, lua_Number d, int steps) {
     out[n++] = '.';
     out[n++] = '0';
   }
-  put_text(e, out, n);
+  return n;
+}
+
+/* The shortest of %.15g, %.16g, %.17g that reads back as d: the first that
+ * does, unless it took an exponent that a later one does without. */
+static void put_float(encoder *e, lua_Number d, int steps) {
+  char best[48], other[48];
+  if (isnan(d)) fail(e, steps, "NaN");
+  if (isinf(d)) fail(e, steps, d > 0 ? "inf" : "-inf");
+  if (fabs(d) >= 9007199254740992.0 && d >= -9223372036854775808.0 &&
+      d < 9223372036854775808.0 && d == floor(d)) {
+    put_whole_float(e, d);
+    return;
+  }
+  size_t n = 0, m;
+  int prec = 15;
+  while (!(n = float_text(d, prec, best)))
+    prec++;
+  if (memchr(best, 'e', n)) {
+    while (++prec <= 17) {
+      if ((m = float_text(d, prec, other)) && m < n) {
+        memcpy(best, other, m);
+        n = m;
+      }
+    }
+  }
+  put_text(e, best, n);
 }
 
 /* ---- values ---- */
