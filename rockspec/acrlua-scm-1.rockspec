@@ -13,7 +13,6 @@ over libcurl, with a local emulator of the API (`acrcloud.emulator`).]],
 }
 dependencies = {
   "lua >= 5.4, < 5.5",
-  "lua-cjson",
 }
 -- libcurl, libmicrohttpd and the Lua headers are found by CMake through
 -- pkg-config (Debian keeps curl.h under a multiarch include directory that
