@@ -114,6 +114,30 @@ describe("injection strings in request bodies", function()
   end
 end)
 
+describe("injection strings in answers", function()
+  local emu = support.emulator("json-token")
+  local client
+  setup(function()
+    emu.start()
+    client = emu.new_client()
+  end)
+  teardown(function()
+    client:close()
+    emu.stop()
+  end)
+  before_each(emu.reset)
+
+  it("decode as the strings the server sent", function()
+    emu.fault{ operation = "get_base_project", status = 200,
+      body = '{"data":{"id":15,"name":"\\u0001acrlua:123\\u0001",'
+        .. '"\\u0001acrlua:{}\\u0001":["\\u0001acrlua:[]\\u0001","\1acrlua:\1"]}}' }
+    local body = assert(client:get_base_project{ id = 15 })
+    assert.equal("\1acrlua:123\1", body.data.name)
+    assert.same({ "\1acrlua:[]\1", "\1acrlua:\1" }, body.data["\1acrlua:{}\1"])
+    assert.equal(15, body.data.id)
+  end)
+end)
+
 describe("numbers", function()
   local INTEGERS = {
     ["9007199254740991"] = 9007199254740991,   -- 2^53 - 1
