@@ -290,8 +290,9 @@ static void put_float(encoder *e, lua_Number d, int steps) {
   char best[48], other[48];
   if (isnan(d)) fail(e, steps, "NaN");
   if (isinf(d)) fail(e, steps, d > 0 ? "inf" : "-inf");
-  if (fabs(d) >= 9007199254740992.0 && d >= -9223372036854775808.0 &&
-      d < 9223372036854775808.0 && d == floor(d)) {
+  /* every double from 2^53 up is whole */
+  if ((d >= 9007199254740992.0 || d <= -9007199254740992.0) &&
+      d >= -9223372036854775808.0 && d < 9223372036854775808.0) {
     put_whole_float(e, d);
     return;
   }
