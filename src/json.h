@@ -12,10 +12,12 @@
  *  - an empty array is an empty table marked with acrcloud.array, so that it
  *    goes back out as []; non-empty arrays are plain sequences;
  *  - nesting deeper than ACR_JSON_MAX_DEPTH is an error.
- * Encoding: integers exactly, floats in the shortest of %.15g/%.16g/%.17g
- * that reads back the same, strings must be valid UTF-8, tables are arrays
- * (marked, or a sequence 1..n) or objects (string keys); errors name the path
- * of the value (`data[3].title`).
+ * Encoding: integers exactly; floats in the shortest of %.15g/%.16g/%.17g
+ * that reads back the same (a whole float from 2^53 to 2^63 with its exact
+ * digits, since it decodes as an integer); strings must be valid UTF-8;
+ * tables are arrays (marked, or a sequence 1..n) or objects (string keys,
+ * in table order, sorted, or listed first by a metatable's __jsonorder);
+ * errors name the path of the value (`data[3].title`).
  */
 #ifndef ACRCLOUD_JSON_H
 #define ACRCLOUD_JSON_H

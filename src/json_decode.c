@@ -164,44 +164,46 @@ static const char *read_u_escape(decoder *d, const char *p, unsigned long *cp) {
   return p;
 }
 
+/* Writes the escape at p (a backslash) at the scratch's offset *used;
+ * returns the position after it, or NULL. */
+static const char *unescape(decoder *d, const char *open, const char *p,
+                            size_t *used) {
+  if (d->end - p < 2) return failed(d, open, "unterminated string starting");
+  char c = p[1], *o = room(d, *used, 4) + *used;
+  switch (c) {
+  case '"':
+  case '\\':
+  case '/': *o = c; break;
+  case 'b': *o = '\b'; break;
+  case 'f': *o = '\f'; break;
+  case 'n': *o = '\n'; break;
+  case 'r': *o = '\r'; break;
+  case 't': *o = '\t'; break;
+  case 'u': {
+    unsigned long cp;
+    if (!(p = read_u_escape(d, p, &cp))) return NULL;
+    *used += put_utf8(o, cp);
+    return p;
+  }
+  default: return failed(d, p, "invalid escape");
+  }
+  (*used)++;
+  return p + 2;
+}
+
 /* A string with escapes: unescaped into the scratch, then pushed. open is
  * its opening quote, p its first backslash. */
 static const char *parse_escaped(decoder *d, const char *open, const char *p) {
-  const char *end = d->end;
   size_t used = (size_t)(p - open - 1);
   memcpy(room(d, 0, used), open + 1, used);
-  for (;;) {
-    if (*p == '"') break;
-    /* a backslash */
-    if (end - p < 2) return failed(d, open, "unterminated string starting");
-    char c = p[1], *o = room(d, used, 4) + used;
-    switch (c) {
-    case '"':
-    case '\\':
-    case '/': *o = c; break;
-    case 'b': *o = '\b'; break;
-    case 'f': *o = '\f'; break;
-    case 'n': *o = '\n'; break;
-    case 'r': *o = '\r'; break;
-    case 't': *o = '\t'; break;
-    case 'u': {
-      unsigned long cp;
-      if (!(p = read_u_escape(d, p, &cp))) return NULL;
-      used += put_utf8(o, cp);
-      goto run;
-    }
-    default: return failed(d, p, "invalid escape");
-    }
-    used++;
-    p += 2;
-  run : {
-    const char *stop = string_stop(p, end);
-    if (stop >= end) return failed(d, open, "unterminated string starting");
+  do {
+    if (!(p = unescape(d, open, p, &used))) return NULL;
+    const char *stop = string_stop(p, d->end);
+    if (stop >= d->end) return failed(d, open, "unterminated string starting");
     memcpy(room(d, used, (size_t)(stop - p)) + used, p, (size_t)(stop - p));
     used += (size_t)(stop - p);
     p = stop;
-  }
-  }
+  } while (*p == '\\');
   lua_pushlstring(d->L, d->s->text, used);
   return p + 1;
 }
