@@ -16,7 +16,6 @@ libmicrohttpd) and a receiver for the monitoring callbacks
 }
 dependencies = {
   "lua >= 5.4, < 5.5",
-  "lua-cjson",
 }
 -- The CMake build installs acrcloud.so and acrcloud/httpd.so into $(LIBDIR)
 -- and the Lua files into $(LUADIR). libcurl, libmicrohttpd and the Lua

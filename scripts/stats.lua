@@ -1,6 +1,7 @@
 #!/usr/bin/env acrlua
 -- stats.lua: day statistics of a base project, as a table, CSV or JSON.
 -- Run with -h for the whole story.
+local acrcloud = require "acrcloud"
 local cli = require "acrcloud.cli"
 local csv = require "acrcloud.csv"
 
@@ -177,28 +178,36 @@ local function print_csv(out, date_key, cols, rows, totals)
   end
 end
 
+-- A number as the other formats show it: whole ones as integers, others
+-- rounded to two decimals.
+local function json_number(v)
+  if math.type(v) == "integer" then return v end
+  if v == math.floor(v) and math.abs(v) < 2 ^ 53 then return math.tointeger(v) end
+  return tonumber(string.format("%.2f", v))
+end
+
+-- Through acrcloud.encode, with keys in a fixed order (ordered objects), so
+-- that output is stable run after run.
 local function print_json(out, info, date_key, cols, rows, totals)
-  local cjson = require "cjson"
-  -- Keys in a fixed order, so that output is stable run after run.
   local function obj(keys, values)
-    local parts = {}
+    local o = {}
     for _, k in ipairs(keys) do
-      if values[k] ~= nil then
-        parts[#parts + 1] = cjson.encode(k) .. ":" .. (type(values[k]) == "string"
-          and cjson.encode(values[k]) or fmt_number(values[k]))
-      end
+      local v = values[k]
+      if type(v) == "number" then v = json_number(v) end
+      o[k] = v
     end
-    return "{" .. table.concat(parts, ",") .. "}"
+    return acrcloud.object(o, keys)
   end
   local row_keys = { date_key }
   for _, c in ipairs(cols) do row_keys[#row_keys + 1] = c end
-  local days = {}
+  local days = acrcloud.array()
   for i, row in ipairs(rows) do days[i] = obj(row_keys, row) end
-  local col_json = {}
-  for i, c in ipairs(cols) do col_json[i] = cjson.encode(c) end
-  out:write("{", '"project":', tostring(info.project), ',"start":', cjson.encode(info.start),
-    ',"end":', cjson.encode(info["end"]), ',"columns":[', table.concat(col_json, ","),
-    '],"days":[', table.concat(days, ","), '],"totals":', obj(cols, totals or {}), "}\n")
+  local columns = acrcloud.array()
+  for i, c in ipairs(cols) do columns[i] = c end
+  local doc = acrcloud.object({ project = info.project, start = info.start, ["end"] = info["end"],
+    columns = columns, days = days, totals = obj(cols, totals or {}) },
+    { "project", "start", "end", "columns", "days", "totals" })
+  out:write(acrcloud.encode(doc), "\n")
 end
 
 local function main(argv)

@@ -17,7 +17,7 @@
  *
  *     luaL_requiref(L, "acrcloud", luaopen_acrcloud, 1); lua_pop(L, 1);
  *
- * The module needs lua-cjson ("cjson") to be loadable by `require` in L.
+ * The module has its own JSON codec: it needs no other Lua module.
  */
 #ifndef ACRCLOUD_H
 #define ACRCLOUD_H

@@ -2,6 +2,8 @@
  * luaopen_acrcloud: the module table, one method per endpoint on the client,
  * and `acrcloud.operations`, all derived from the endpoint table.
  */
+#include <string.h>
+
 #include <lauxlib.h>
 
 #include "acrcloud.h"
@@ -31,11 +33,49 @@ static int array(lua_State *L) {
   return 1;
 }
 
-/* acrcloud.encode(value): JSON text, with the module's rules for integers,
- * arrays and null. Raises on values JSON cannot hold. */
+/* acrcloud.object(t, order): marks t as a JSON object whose keys go out in
+ * `order` (a list of strings) first, the others sorted after them. */
+static int object(lua_State *L) {
+  lua_settop(L, 2);
+  if (lua_isnil(L, 1)) {
+    lua_newtable(L);
+    lua_replace(L, 1);
+  }
+  luaL_checktype(L, 1, LUA_TTABLE);
+  if (!lua_isnil(L, 2)) luaL_checktype(L, 2, LUA_TTABLE);
+  acr_json_mark_object(L, 1, lua_isnil(L, 2) ? 0 : 2);
+  lua_settop(L, 1);
+  return 1;
+}
+
+/* Reads encode's options table at idx into o; unknown keys raise. */
+static void encode_options(lua_State *L, int idx, acr_json_enc *o) {
+  if (lua_isnoneornil(L, idx)) return;
+  luaL_checktype(L, idx, LUA_TTABLE);
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "";
+    if (strcmp(k, "sort_keys") == 0) {
+      if (!lua_isboolean(L, -1))
+        luaL_error(L, "encode: option sort_keys must be a boolean, got %s",
+                   luaL_typename(L, -1));
+      o->sort_keys = lua_toboolean(L, -1);
+    } else {
+      lua_pushvalue(L, -2);
+      luaL_error(L, "encode: unknown option %s", luaL_tolstring(L, -1, NULL));
+    }
+    lua_pop(L, 1);
+  }
+}
+
+/* acrcloud.encode(value [, options]): JSON text, with the module's rules for
+ * integers, arrays, null and ordered objects. Options: sort_keys. Raises on
+ * values JSON cannot hold. */
 static int encode(lua_State *L) {
+  acr_json_enc o = {NULL, NULL, 0};
   luaL_checkany(L, 1);
-  acr_json_encode(L, 1);
+  encode_options(L, 2, &o);
+  acr_json_encode(L, 1, &o);
   return 1;
 }
 
@@ -149,8 +189,9 @@ int luaopen_acrcloud(lua_State *L) {
   acr_request_open(L);
 
   static const luaL_Reg functions[] = {
-      {"array", array},         {"encode", encode}, {"decode", decode},
-      {"hmac_sha1", hmac_sha1}, {"base64", base64}, {NULL, NULL}};
+      {"array", array},   {"object", object},       {"encode", encode},
+      {"decode", decode}, {"hmac_sha1", hmac_sha1}, {"base64", base64},
+      {NULL, NULL}};
   luaL_newlib(L, functions);
   int module = lua_gettop(L);
   set_string(L, "version", ACRLUA_VERSION);

@@ -283,7 +283,8 @@ static void push_parts(lua_State *L, const acr_endpoint *ep, int idx) {
       lua_pushvalue(L, -2);
       lua_setfield(L, -2, "file");
     } else if (lua_istable(L, -2)) {
-      acr_json_encode(L, -2);
+      acr_json_enc o = {ep->name, p->name, 0};
+      acr_json_encode(L, -2, &o);
       lua_setfield(L, -2, "value");
     } else {
       size_t len;
@@ -325,7 +326,8 @@ static void push_body(lua_State *L, const acr_endpoint *ep, int idx) {
     lua_pushnil(L);
     return;
   }
-  acr_json_encode(L, -1);
+  acr_json_enc o = {ep->name, NULL, 0};
+  acr_json_encode(L, -1, &o);
   lua_remove(L, -2);
 }
 

@@ -404,7 +404,8 @@ int acr_request_build_custom(lua_State *L) {
   push_custom_url(L, c, path, qt == LUA_TTABLE ? 5 : 0); /* 6 */
   int bt = lua_getfield(L, 4, "body");                   /* 7 */
   if (bt == LUA_TTABLE) {
-    acr_json_encode(L, 7);
+    acr_json_enc o = {"request", "body", 0};
+    acr_json_encode(L, 7, &o);
     lua_replace(L, 7);
   } else if (bt != LUA_TSTRING && bt != LUA_TNIL) {
     return luaL_error(L,

@@ -2,7 +2,7 @@
 -- lookup, usage and exit codes.
 local h = dofile("tests/fixtures/scripts/helper.lua")
 local csv = require "acrcloud.csv"
-local cjson = require "cjson"
+local acrcloud = require "acrcloud"
 
 local SCRIPT = "scripts/stats.lua"
 
@@ -85,7 +85,7 @@ describe("stats.lua", function()
     it("prints the days and totals as one JSON object", function()
       local r = run { "--output=json", "15", "2021-04-09", "2021-04-15" }
       assert.equal(0, r.code, r.err)
-      local doc = cjson.decode(r.out)
+      local doc = assert(acrcloud.decode(r.out))
       assert.equal(15, doc.project)
       assert.equal("2021-04-09", doc.start)
       assert.equal("2021-04-15", doc["end"])
@@ -97,6 +97,24 @@ describe("stats.lua", function()
       end
       assert.equal(sum("total"), doc.totals.total)
       assert.equal(sum("no_results"), doc.totals.no_results)
+    end)
+
+    it("is the codec's text, keys in the documented order", function()
+      local r = run { "-o", "json", "15", "2021-04-09", "2021-04-15" }
+      assert.equal(0, r.code, r.err)
+      local doc = assert(acrcloud.decode(r.out))
+      local cols = { "no_results", "results", "total" }
+      local days = acrcloud.array()
+      for i, day in ipairs(doc.days) do
+        days[i] = acrcloud.object(day, { "date", "no_results", "results", "total" })
+      end
+      local again = acrcloud.encode(acrcloud.object({ project = doc.project, start = doc.start,
+        ["end"] = doc["end"], columns = doc.columns, days = days,
+        totals = acrcloud.object(doc.totals, cols) },
+        { "project", "start", "end", "columns", "days", "totals" }))
+      assert.equal(again .. "\n", r.out)
+      assert.matches('^{"project":15,"start":"2021%-04%-09","end":"2021%-04%-15","columns":%[',
+        r.out)
     end)
 
     it("prints the same bytes run after run", function()

@@ -79,6 +79,21 @@ end
 -- The entry's body, decoded from JSON.
 function M.wire_body(r) return require("acrcloud").decode(r.body) end
 
+local B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+-- The entry's exact body bytes: `body` is text (bytes that are not UTF-8
+-- shown as U+FFFD); `body_base64` holds the bytes of a body that is not.
+function M.wire_bytes(r)
+  if not r.body_base64 then return r.body end
+  local bits = r.body_base64:gsub("[^%w+/]", ""):gsub(".", function(c)
+    local v, out = B64:find(c, 1, true) - 1, {}
+    for i = 5, 0, -1 do out[#out + 1] = (v >> i) & 1 end
+    return table.concat(out)
+  end)
+  bits = bits:sub(1, #bits - #bits % 8) -- the padding's bits are not a byte
+  return (bits:gsub("........", function(byte) return string.char(tonumber(byte, 2)) end))
+end
+
 -- Whether the entry's query string has `part` ("name=value") as one of its
 -- &-separated parts.
 function M.query_has(r, part)

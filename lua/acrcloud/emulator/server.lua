@@ -4,6 +4,7 @@
 -- The loop never blocks on one request: poll() waits at most until the next
 -- held-back answer is due, answers are sent when due, and every other
 -- connection keeps being served in between.
+local acrcloud = require "acrcloud"
 local admin = require "acrcloud.emulator.admin"
 local common = require "acrcloud.emulator.common"
 local deliveries = require "acrcloud.emulator.deliveries"
@@ -122,7 +123,9 @@ local function parse_body(req)
   if ctype:find("application/x-www-form-urlencoded", 1, true) and not body:match("^%s*[{[]") then
     return validate.parse_query(body)
   end
-  local v = json.decode(body)
+  -- JSON text is UTF-8 (RFC 8259); strings that are not could not be
+  -- answered back.
+  local v = utf8.len(body) and json.decode(body)
   if v == nil then return nil, "The request body is not valid JSON." end
   if type(v) ~= "table" or json.is_array(v) then
     return nil, "The request body must be a JSON object."
@@ -248,9 +251,20 @@ end
 local function safe_headers(headers)
   local out = {}
   for k, v in pairs(headers) do
-    if k ~= "authorization" and k ~= "proxy-authorization" and k ~= "cookie" then out[k] = v end
+    if k ~= "authorization" and k ~= "proxy-authorization" and k ~= "cookie" then
+      out[json.text(k)] = json.text(v)
+    end
   end
   return out
+end
+
+-- The logged body: as text (what is not UTF-8 shown as U+FFFD), and its
+-- exact bytes in base64 when it is not UTF-8 (binary uploads).
+local function log_body(entry, bytes)
+  if #bytes > RECENT_BODY_MAX then bytes = bytes:sub(1, RECENT_BODY_MAX) end
+  local text, exact = json.text(bytes)
+  entry.body = text
+  if not exact then entry.body_base64 = acrcloud.base64(bytes) end
 end
 
 function Server:remember(entry)
@@ -267,14 +281,13 @@ function Server:handle(req)
   -- The request log keeps the API requests (not the admin ones), newest
   -- last; `connection` is the client's address and port, the same for
   -- requests that share a kept-alive connection; `received` is when it came,
-  -- in seconds (httpd.now). The status is filled in when the answer is sent.
+  -- in seconds (process.now). The status is filled in when the answer is sent.
   local entry = json.object({
-    method = req.method, path = req.path, query = req.query, connection = req.peer,
-    received = started,
-    headers = safe_headers(req.headers),
-    body = #req.body > RECENT_BODY_MAX and req.body:sub(1, RECENT_BODY_MAX) or req.body,
+    method = req.method, path = json.text(req.path), query = json.text(req.query),
+    connection = req.peer, received = started, headers = safe_headers(req.headers),
   }, { "method", "path", "query", "operation", "status", "connection", "received", "headers",
-    "body" })
+    "body", "body_base64" })
+  log_body(entry, req.body)
   if not self:is_admin(req.path) then self:remember(entry) end
   -- Errors carrying an answer come from handlers (validate.fail,
   -- common.raise); anything else is a bug in the emulator: 500, and the
@@ -307,6 +320,16 @@ function Server:handle(req)
   end
 end
 
+-- The answer's JSON text. A body JSON cannot hold (a form field that is not
+-- UTF-8, echoed back) is a bug of the emulator's: 500, not a crash.
+local function encode_answer(res)
+  local ok, text = pcall(json.encode, res.body)
+  if ok then return text end
+  io.stderr:write("acrcloud emulator: internal error: ", tostring(text), "\n")
+  res.status = 500
+  return json.encode(json.object({ message = "Server Error" }, { "message" }))
+end
+
 function Server:send(res)
   local status
   if res.drop then
@@ -316,7 +339,7 @@ function Server:send(res)
     local headers = { ["Cache-Control"] = "no-cache, private" }
     for k, v in pairs(res.headers or {}) do headers[k] = v end
     local body = res.raw
-    if body == nil and res.body ~= nil then body = json.encode(res.body) end
+    if body == nil and res.body ~= nil then body = encode_answer(res) end
     if body ~= nil and res.status ~= 204 then
       headers["Content-Type"] = headers["Content-Type"] or "application/json"
     else
