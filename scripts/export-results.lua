@@ -59,6 +59,8 @@ Options:
                         UTC (default UTC)
   -o, --output FILE     write the CSV to FILE (default: stdout). It is
                         written to FILE.tmp first, then renamed
+  -j, --jobs N          fetch up to N channel-days at once (default 8, 1-256);
+                        the output order stays the same
       --base-url URL    the API base URL (default: $ACRCLOUD_BASE_URL)
   -h, --help            this help
 
@@ -71,11 +73,12 @@ read, or some channel's results could not); 2 bad usage (bad date or zone).
 
 local SPEC = {
   name = NAME,
-  usage = "export-results.lua [-z ZONE] [-o FILE] PROJECT DATE",
+  usage = "export-results.lua [-z ZONE] [-o FILE] [-j N] PROJECT DATE",
   help = HELP,
   options = {
     { "z", "timezone", value = "ZONE" },
     { "o", "output", value = "FILE" },
+    { "j", "jobs", value = "N" },
     { nil, "base-url", value = "URL" },
   },
   min_args = 2, max_args = 2,
@@ -267,13 +270,23 @@ local function list_channels(client, pid)
   return channels
 end
 
--- The rows of one channel for the window, sorted by time; or nil and the
--- reason when a UTC day could not be fetched.
-local function channel_rows(client, pid, channel, window, zone)
+-- The calls that fetch a channel's results for the window: one per UTC day.
+local function channel_calls(pid, channel, window)
+  local calls = {}
+  for i, day in ipairs(window.utc_days) do
+    calls[i] = { "get_channel_results", { pid = pid, channel_id = channel.id, type = "day",
+      date = (day:gsub("-", "")) } }
+  end
+  return calls
+end
+
+-- The rows of one channel for the window, sorted by time, from the outcomes
+-- of its calls ({body, err} per UTC day); or nil and the reason when a UTC
+-- day could not be fetched.
+local function channel_rows(outcomes, channel, window, zone)
   local results = {}
-  for _, day in ipairs(window.utc_days) do
-    local body, err = client:get_channel_results { pid = pid, channel_id = channel.id,
-      type = "day", date = (day:gsub("-", "")) }
+  for i, day in ipairs(window.utc_days) do
+    local body, err = outcomes[i][1], outcomes[i][2]
     if not body then return nil, string.format("results of %s (UTC): %s", day, tostring(err)) end
     local data = type(body) == "table" and body.data
     if type(data) ~= "table" then
@@ -301,6 +314,33 @@ local function channel_rows(client, pid, channel, window, zone)
     for _, row in ipairs(rows_of_result(k.result, channel, zone)) do rows[#rows + 1] = row end
   end
   return rows, skipped
+end
+
+-- Fetches the results of channels[first..last] at once (at most `jobs`
+-- requests in flight) and returns, per channel, the outcomes of its calls;
+-- calls on_channel() as each channel's calls are all done.
+local function fetch_channels(client, pid, channels, first, last, window, jobs, on_channel)
+  local calls, owner, left = {}, {}, {}
+  for c = first, last do
+    for _, call in ipairs(channel_calls(pid, channels[c], window)) do
+      calls[#calls + 1] = call
+      owner[#calls] = c
+    end
+    left[c] = #window.utc_days
+  end
+  local outcomes = {}
+  for c = first, last do outcomes[c] = {} end
+  local function on_result(i)
+    local c = owner[i]
+    left[c] = left[c] - 1
+    if left[c] == 0 then on_channel() end
+  end
+  local results = client:batch(calls, { concurrency = jobs, on_result = on_result })
+  for i, r in ipairs(results) do
+    local list = outcomes[owner[i]]
+    list[#list + 1] = r
+  end
+  return outcomes
 end
 
 -- ------------------------------------------------------------ output
@@ -348,6 +388,13 @@ local function main(argv)
       zone))
   end
 
+  local jobs = opts.jobs and math.tointeger(tonumber(opts.jobs))
+  if opts.jobs and not (jobs and jobs >= 1 and jobs <= 256) then
+    cli.usage_error(SPEC, string.format("-j wants a whole number from 1 to 256, got %q",
+      opts.jobs))
+  end
+  jobs = jobs or 8
+
   local client = cli.connect(NAME, opts)
   local pid = resolve_project(client, project)
   local channels = list_channels(client, pid)
@@ -360,21 +407,33 @@ local function main(argv)
   local out = open_output(opts.output)
   out:write(csv_record(COLUMNS))
   local bar = progress.new { label = "channels", total = #channels }
+  local done = 0
+  local function on_channel()
+    done = done + 1
+    bar:update(done)
+  end
   local failed = 0
-  for i, channel in ipairs(channels) do
-    local label = string.format("channel %s (%s)", text(channel.id), text(channel.name))
-    local rows, info = channel_rows(client, pid, channel, window, zone)
-    if rows then
-      for _, row in ipairs(rows) do out:write(csv_record(row)) end
-      if info > 0 then
-        bar:say(string.format("%s: warning: %s: %d result(s) without a valid timestamp_utc "
-          .. "left out", NAME, label, info))
+  -- Channels go in chunks, so that memory holds a few channels' days at a
+  -- time whatever the project's size, and rows come out in channel order.
+  local chunk = 4 * jobs
+  for first = 1, #channels, chunk do
+    local last = math.min(#channels, first + chunk - 1)
+    local outcomes = fetch_channels(client, pid, channels, first, last, window, jobs, on_channel)
+    for c = first, last do
+      local channel = channels[c]
+      local label = string.format("channel %s (%s)", text(channel.id), text(channel.name))
+      local rows, info = channel_rows(outcomes[c], channel, window, zone)
+      if rows then
+        for _, row in ipairs(rows) do out:write(csv_record(row)) end
+        if info > 0 then
+          bar:say(string.format("%s: warning: %s: %d result(s) without a valid timestamp_utc "
+            .. "left out", NAME, label, info))
+        end
+      else
+        failed = failed + 1
+        bar:say(string.format("%s: %s: %s; its rows are left out", NAME, label, info))
       end
-    else
-      failed = failed + 1
-      bar:say(string.format("%s: %s: %s; its rows are left out", NAME, label, info))
     end
-    bar:update(i)
   end
   bar:done()
   client:close()

@@ -135,3 +135,15 @@ int acr_push_error(lua_State *L, const char *kind, const char *message,
   }
   return 2;
 }
+
+int acr_error_new(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
+  if (lua_getfield(L, 1, "url") == LUA_TSTRING) {
+    acr_push_redacted_url(L, lua_tostring(L, 2));
+    lua_setfield(L, 1, "url");
+  }
+  lua_settop(L, 1);
+  luaL_setmetatable(L, error_mt);
+  return 1;
+}

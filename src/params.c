@@ -108,9 +108,11 @@ static const acr_param *find_param(const acr_endpoint *ep, const char *name) {
 /* Pushes the text of a path or query value (a string, a number, a boolean). */
 static const char *value_text(lua_State *L, int idx, size_t *len) {
   if (lua_type(L, idx) == LUA_TNUMBER && is_integral(L, idx)) {
-    lua_Integer n;
-    lua_numbertointeger(lua_tonumber(L, idx), &n);
-    if (lua_isinteger(L, idx)) n = lua_tointeger(L, idx);
+    lua_Integer n = 0;
+    if (lua_isinteger(L, idx))
+      n = lua_tointeger(L, idx);
+    else
+      lua_numbertointeger(lua_tonumber(L, idx), &n);
     lua_pushfstring(L, "%I", (LUAI_UACINT)n);
   } else if (lua_type(L, idx) == LUA_TBOOLEAN) {
     lua_pushstring(L, lua_toboolean(L, idx) ? "1" : "0");
@@ -144,6 +146,12 @@ void acr_check_params(lua_State *L, const acr_endpoint *ep, int idx) {
     if (p->in == ACR_IN_PATH && lua_type(L, -1) == LUA_TSTRING &&
         lua_rawlen(L, -1) == 0)
       luaL_error(L, "%s: parameter '%s' must not be empty", ep->name, name);
+    if ((p->in == ACR_IN_PATH || p->in == ACR_IN_QUERY) &&
+        lua_type(L, -1) == LUA_TSTRING && lua_rawlen(L, -1) > ACR_MAX_URL_VALUE)
+      luaL_error(L,
+                 "%s: parameter '%s' is too long for a URL (%d bytes at "
+                 "most)",
+                 ep->name, name, ACR_MAX_URL_VALUE);
     if (p->in == ACR_IN_PATH && lua_istable(L, -1)) {
       lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
       if (n == 0)
@@ -324,16 +332,7 @@ static void push_body(lua_State *L, const acr_endpoint *ep, int idx) {
 void acr_build_request(lua_State *L, const acr_endpoint *ep, int params_idx,
                        const char *base) {
   int multipart;
-  if (lua_isnoneornil(L, params_idx)) {
-    lua_newtable(L);
-    params_idx = lua_gettop(L);
-  } else {
-    params_idx = lua_absindex(L, params_idx);
-    if (!lua_istable(L, params_idx))
-      luaL_error(L, "%s: params must be a table, got %s", ep->name,
-                 luaL_typename(L, params_idx));
-  }
-  acr_check_params(L, ep, params_idx);
+  params_idx = lua_absindex(L, params_idx);
   lua_pushstring(L, base);
   push_path(L, ep, params_idx);
   push_query(L, ep, params_idx);

@@ -11,13 +11,18 @@
 
 #include "endpoints.h"
 
+/* The longest value of a path or query parameter, in bytes: servers refuse
+ * URLs much longer than a few kilobytes. */
+#define ACR_MAX_URL_VALUE 8192
+
 /* Raises unless the table at idx suits ep: unknown keys, missing required
  * parameters, types. */
 void acr_check_params(lua_State *L, const acr_endpoint *ep, int idx);
 
-/* Checks the table at params_idx (or none) against ep and pushes three
- * values: the URL (base .. path .. query), the body (a JSON string, or nil)
- * and the multipart parts ({{name =, value = | file =}, ...}, or nil). */
+/* Pushes, from the params table at params_idx, already checked by
+ * acr_check_params, three values: the URL (base .. path .. query), the body (a
+ * JSON string, or nil) and the multipart parts ({{name =, value = | file =},
+ * ...}, or nil). */
 void acr_build_request(lua_State *L, const acr_endpoint *ep, int params_idx,
                        const char *base);
 

@@ -266,6 +266,14 @@ describe("export-results.lua", function()
       assert.same(expected, digest(rows))
     end)
 
+    it("writes the same rows whatever the number of requests in flight (-j)", function()
+      local one = script { "-j", "1", "-z", "Europe/Berlin", tostring(pid), "2021-03-28" }
+      local many = script { "-j", "16", "-z", "Europe/Berlin", tostring(pid), "2021-03-28" }
+      assert.equal(0, many.code, many.err)
+      assert.equal(one.out, many.out)
+      assert.is_true(#records(many.out) > 1)
+    end)
+
     it("gives local times and the offset in force at each", function()
       local r = script { "--timezone", "Europe/Berlin", tostring(pid), "2021-03-28" }
       local rows = records(r.out)
@@ -346,7 +354,7 @@ describe("export-results.lua", function()
       local good = script { tostring(pid), "2021-04-09" }
       with_client(string.format([[
         assert(client:request("POST", "/_emulator/faults", { body = {
-          path = "/bm-bd-projects/%d/channels/100252/results", status = 500,
+          path = "/bm-bd-projects/%d/channels/100252/results", status = 500, count = 3,
           body = { message = "boom" } } }))
         return true]], pid))
       local r = script { tostring(pid), "2021-04-09" }
@@ -380,6 +388,8 @@ describe("export-results.lua", function()
         { "-z", "Pacific/Apia", tostring(pid), "2011-12-30" },
         { tostring(pid) },
         { "-x", tostring(pid), "2021-04-09" },
+        { "-j", "0", tostring(pid), "2021-04-09" },
+        { "-j", "many", tostring(pid), "2021-04-09" },
       } do
         local r = script(args)
         assert.equal(2, r.code, table.concat(args, " "))

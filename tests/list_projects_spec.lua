@@ -90,7 +90,8 @@ describe("list-projects.lua", function()
   end)
 
   it("exits 1 with the error when the API fails", function()
-    emu.fault{ operation = "list_bd_projects", status = 500 }
+    -- every attempt fails: the first and the two retries
+    emu.fault{ operation = "list_bd_projects", status = 500, count = 3 }
     local r = run {}
     assert.equal(1, r.code)
     assert.matches("HTTP 500", r.err)

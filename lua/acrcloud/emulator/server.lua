@@ -263,13 +263,15 @@ function Server:handle(req)
   self.request_count = self.request_count + 1
   -- The request log keeps the API requests (not the admin ones), newest
   -- last; `connection` is the client's address and port, the same for
-  -- requests that share a kept-alive connection. The status is filled in
-  -- when the answer is sent.
+  -- requests that share a kept-alive connection; `received` is when it came,
+  -- in seconds (httpd.now). The status is filled in when the answer is sent.
   local entry = json.object({
     method = req.method, path = req.path, query = req.query, connection = req.peer,
+    received = started,
     headers = safe_headers(req.headers),
     body = #req.body > RECENT_BODY_MAX and req.body:sub(1, RECENT_BODY_MAX) or req.body,
-  }, { "method", "path", "query", "operation", "status", "connection", "headers", "body" })
+  }, { "method", "path", "query", "operation", "status", "connection", "received", "headers",
+    "body" })
   if not self:is_admin(req.path) then self:remember(entry) end
   -- Errors carrying an answer come from handlers (validate.fail,
   -- common.raise); anything else is a bug in the emulator: 500, and the

@@ -1,0 +1,161 @@
+#include "response.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#include <lauxlib.h>
+
+#include "errors.h"
+#include "json.h"
+
+/* Pushes {name = value} from the raw header block, names lowercased; repeated
+ * headers are joined with ", ". */
+static void push_headers(lua_State *L, const acr_buf *raw) {
+  int lines = 0;
+  for (const char *p = raw->data; p && (p = strchr(p, '\n')); p++)
+    lines++;
+  lua_createtable(L, 0, lines > 2 ? lines - 2 : 0); /* less status, blank */
+  if (!raw->data) return;
+  const char *line = strstr(raw->data, "\r\n"); /* skip the status line */
+  char name[64];
+  while (line && line[2]) {
+    line += 2;
+    const char *end = strstr(line, "\r\n");
+    if (!end) end = line + strlen(line);
+    const char *colon = memchr(line, ':', (size_t)(end - line));
+    if (colon) {
+      const char *v = colon + 1;
+      while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+      const char *ve = end;
+      while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+        ve--;
+      size_t n = (size_t)(colon - line);
+      if (n < sizeof name) {
+        for (size_t i = 0; i < n; i++)
+          name[i] = (char)tolower((unsigned char)line[i]);
+        lua_pushlstring(L, name, n);
+      } else {
+        lua_pushlstring(L, line, n); /* not a header anyone reads */
+      }
+      lua_pushvalue(L, -1);
+      if (lua_rawget(L, -3) == LUA_TSTRING) {
+        lua_pushliteral(L, ", ");
+        lua_pushlstring(L, v, (size_t)(ve - v));
+        lua_concat(L, 3);
+      } else {
+        lua_pop(L, 1);
+        lua_pushlstring(L, v, (size_t)(ve - v));
+      }
+      lua_rawset(L, -3);
+    }
+    line = *end ? end : NULL;
+  }
+}
+
+/* On an HTTP error, copies message and field errors from the server's JSON
+ * into the error object at -1 (body decoded at body_idx, or a string). */
+static void fill_http_error(lua_State *L, int body_idx) {
+  int err = lua_gettop(L);
+  if (lua_istable(L, body_idx)) {
+    if (lua_getfield(L, body_idx, "message") == LUA_TSTRING ||
+        (lua_pop(L, 1), lua_getfield(L, body_idx, "error")) == LUA_TSTRING)
+      lua_setfield(L, err, "message");
+    lua_settop(L, err);
+    if (lua_getfield(L, body_idx, "errors") == LUA_TTABLE)
+      lua_setfield(L, err, "errors");
+    lua_settop(L, err);
+  }
+  lua_pushvalue(L, body_idx);
+  lua_setfield(L, err, "body");
+}
+
+/* nil, err for a transfer that got no answer. */
+static int push_failure(lua_State *L, acr_request *r) {
+  acr_transfer *t = &r->xfer;
+  const char *method = r->spec.method, *url = r->spec.url;
+  if (t->result == ACR_HTTP_FILE) {
+    if (r->output)
+      lua_pushfstring(L, "%s: %s", r->output, t->error);
+    else
+      lua_pushstring(L, t->error);
+    acr_push_error(L, "file", lua_tostring(L, -1), method, url);
+  } else {
+    /* Out of memory is the machine's failure, not a misuse: it is
+     * returned like a network failure, never raised. */
+    acr_push_error(L,
+                   t->result == ACR_HTTP_TIMEOUT       ? "timeout"
+                   : t->result == ACR_HTTP_INTERRUPTED ? "interrupted"
+                   : t->result == ACR_HTTP_TOO_LARGE   ? "too_large"
+                                                       : "network",
+                   t->error, method, url);
+  }
+  /* false: the request never left (DNS, connect), so it is safe to send
+   * again; true: the server may have acted on it. */
+  lua_pushboolean(L, t->sent);
+  lua_setfield(L, -2, "sent");
+  return 2;
+}
+
+/* nil, err for an answer outside 2xx, or a 2xx whose JSON does not decode;
+ * the decoded body (or the decoder's message) is at body_idx. */
+static int push_bad_answer(lua_State *L, acr_request *r, int body_idx,
+                           int decoded) {
+  acr_transfer *t = &r->xfer;
+  int ok = t->status >= 200 && t->status < 300;
+  if (ok)
+    lua_pushfstring(L, "the response is not valid JSON: %s",
+                    lua_tostring(L, body_idx));
+  else
+    lua_pushfstring(L, "the server answered %d", (int)t->status);
+  acr_push_error(L, ok ? "decode" : "http", lua_tostring(L, -1), r->spec.method,
+                 r->spec.url);
+  lua_pushinteger(L, t->status);
+  lua_setfield(L, -2, "status");
+  lua_pushboolean(L, 1);
+  lua_setfield(L, -2, "sent");
+  push_headers(L, &t->headers);
+  lua_setfield(L, -2, "headers");
+  if (decoded) {
+    fill_http_error(L, body_idx);
+  } else {
+    lua_pushlstring(L, t->body.data ? t->body.data : "", t->body.len);
+    lua_setfield(L, -2, "body");
+  }
+  return 2;
+}
+
+static int push_outcome(lua_State *L, acr_request *r) {
+  acr_transfer *t = &r->xfer;
+  if (t->result != ACR_HTTP_OK) return push_failure(L, r);
+  int ok = t->status >= 200 && t->status < 300;
+  /* the body: decoded JSON, true when empty, the text when undecodable;
+   * the bytes of a raw answer, or true once written to the output file */
+  int decoded = 1;
+  if (ok && r->raw && r->output)
+    lua_pushboolean(L, 1);
+  else if (ok && r->raw)
+    lua_pushlstring(L, t->body.data ? t->body.data : "", t->body.len);
+  else if (t->body.len == 0)
+    lua_pushboolean(L, 1);
+  else
+    decoded = acr_json_decode(L, t->body.data, t->body.len);
+  int body = lua_gettop(L);
+  if (!ok || !decoded) return push_bad_answer(L, r, body, decoded);
+  lua_createtable(L, 0, 6); /* room for attempts and rate_limit too */
+  lua_pushinteger(L, t->status);
+  lua_setfield(L, -2, "status");
+  push_headers(L, &t->headers);
+  lua_setfield(L, -2, "headers");
+  lua_pushstring(L, r->spec.method);
+  lua_setfield(L, -2, "method");
+  acr_push_redacted_url(L, r->spec.url);
+  lua_setfield(L, -2, "url");
+  return 2;
+}
+
+int acr_response_push(lua_State *L, acr_request *r) {
+  int n = push_outcome(L, r);
+  acr_transfer_free(&r->xfer);
+  return n;
+}

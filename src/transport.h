@@ -1,0 +1,16 @@
+/*
+ * Sending requests, as Lua sees it: one request sent and waited for, or
+ * many started on the client's driver and collected as they finish. The
+ * composites in lua/acrcloud/client.lua (retries, batch, each) are built on
+ * these; no Lua runs while a transfer is under way.
+ */
+#ifndef ACRCLOUD_TRANSPORT_H
+#define ACRCLOUD_TRANSPORT_H
+
+#include <lua.h>
+
+/* Adds send, start, wait, result, abort, sleep, now, interrupted and
+ * clear_interrupt to the table at the top. */
+void acr_transport_register(lua_State *L);
+
+#endif
