@@ -236,7 +236,7 @@ awk -F '\t' '{
     o = ($2 ~ /\[/) ? $2 : ""; sub(/.*\[/, "", o); sub(/\].*/, "", o)
     if (o ~ /libcurl/) g = "libcurl (the transfer)"
     else if (o ~ /cjson/) g = "lua-cjson (the parser)"
-    else if (o ~ /liblua|\/lua5\.4$/) g = "Lua VM (liblua5.4: interpreter, tables, GC)"
+    else if (o ~ /liblua|\/lua5\.4$/) g = "Lua VM (liblua5.4: tables, Lua code, GC)"
     else if (o ~ /\/libc\.so/) g = "libc (malloc, memcpy, strtod, ...)"
     else if (o ~ /\/acrlua$/) g = "acrlua'"'"'s own C code (the acrlua binary)"
     else g = "other (ld.so, libcrypto, inlined code named by no object...)"
