@@ -62,6 +62,7 @@ Options:
   -j, --jobs N          fetch up to N channel-days at once (default 8, 1-256);
                         the output order stays the same
       --base-url URL    the API base URL (default: $ACRCLOUD_BASE_URL)
+      --profile NAME    the profile that gives the token and base URL
   -h, --help            this help
 
 Progress is shown on stderr when it is a terminal.
@@ -80,6 +81,7 @@ local SPEC = {
     { "o", "output", value = "FILE" },
     { "j", "jobs", value = "N" },
     { nil, "base-url", value = "URL" },
+    { nil, "profile", value = "NAME" },
   },
   min_args = 2, max_args = 2,
 }

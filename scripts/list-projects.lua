@@ -20,6 +20,7 @@ BUCKETS lists the bucket ids the project reads from.
 Options:
   -r, --region REGION   only the projects of that region
       --base-url URL    the API base URL (default: $ACRCLOUD_BASE_URL)
+      --profile NAME    the profile that gives the token and base URL
   -h, --help            this help
 
 The table goes to stdout; errors go to stderr.
@@ -29,11 +30,12 @@ Exit status: 0 success; 1 failure (API error, no token); 2 bad usage.
 
 local SPEC = {
   name = NAME,
-  usage = "list-projects.lua [-r REGION] [--base-url URL]",
+  usage = "list-projects.lua [-r REGION] [--base-url URL] [--profile NAME]",
   help = HELP,
   options = {
     { "r", "region", value = "REGION" },
     { nil, "base-url", value = "URL" },
+    { nil, "profile", value = "NAME" },
   },
   min_args = 0, max_args = 0,
 }

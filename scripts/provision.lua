@@ -49,6 +49,7 @@ error.
 Options:
       --apply           make the changes (without it: plan only)
       --base-url URL    the API base URL (default: $ACRCLOUD_BASE_URL)
+      --profile NAME    the profile that gives the token and base URL
   -h, --help            this help
 
 Output: the plan (and, with --apply, what was done) on stdout; errors and
@@ -66,6 +67,7 @@ local SPEC = {
   options = {
     { nil, "apply" },
     { nil, "base-url", value = "URL" },
+    { nil, "profile", value = "NAME" },
   },
   min_args = 1, max_args = 1,
 }

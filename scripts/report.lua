@@ -47,6 +47,7 @@ Options:
       --resend-unknown  send rows of unknown fate again (see below)
       --assume-sent     record rows of unknown fate as sent, without sending
       --base-url URL    the API base URL (default: $ACRCLOUD_BASE_URL)
+      --profile NAME    the profile that gives the token and base URL
   -h, --help            this help
 
 Interruptions, and the journal:
@@ -97,6 +98,7 @@ local SPEC = {
     { nil, "resend-unknown" },
     { nil, "assume-sent" },
     { nil, "base-url", value = "URL" },
+    { nil, "profile", value = "NAME" },
   },
   min_args = 3, max_args = 3,
 }
@@ -398,8 +400,10 @@ local function main(argv)
     bar.total = math.max(n, 0)
   end
 
-  local base_url = opts.base_url or os.getenv("ACRCLOUD_BASE_URL")
-  if base_url == nil or base_url == "" then base_url = "https://api-v2.acrcloud.com/api" end
+  -- The token and base URL once (--base-url, --profile, the environment, the
+  -- profile file), so that every batch goes to the same place.
+  local client_options = cli.client_options(NAME, opts)
+  local base_url = client_options.base_url or "https://api-v2.acrcloud.com/api"
   local target = string.format("%s pid=%d stream=%s", base_url, pid, stream_id)
   local journal_path = opts.journal or (path .. ".journal")
   local journal, jerr = journal_mod.open(journal_path, target)
@@ -409,7 +413,7 @@ local function main(argv)
       journal_path, journal.damaged))
   end
 
-  local function connect() return (cli.connect(NAME, { base_url = base_url })) end
+  local function connect() return (cli.connect(NAME, opts, client_options)) end
   -- Fail early on a missing token, before reading any row.
   if not opts.dry_run then connect():close() end
 

@@ -22,6 +22,7 @@ Options:
   -o, --output FORMAT   table (default: aligned columns), csv or json
       --no-totals       leave out the totals row (table and csv)
       --base-url URL    the API base URL (default: $ACRCLOUD_BASE_URL)
+      --profile NAME    the profile that gives the token and base URL
   -h, --help            this help
 
 Output goes to stdout only, so it can be piped; errors go to stderr.
@@ -41,6 +42,7 @@ local SPEC = {
     { "o", "output", value = "FORMAT" },
     { nil, "no-totals" },
     { nil, "base-url", value = "URL" },
+    { nil, "profile", value = "NAME" },
   },
   min_args = 3, max_args = 3,
 }

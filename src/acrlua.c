@@ -7,12 +7,19 @@
  * printed with a traceback (through `__tostring` for error objects) and a
  * non-zero exit status. All the work runs inside one protected call
  * (run_main), so a Lua error anywhere is reported instead of aborting.
+ *
+ * Called as `acr` (a link to this program, or a copy), it is the command
+ * line client instead: the Lua module acrcloud.shell gets the arguments.
+ *
+ * Installed, it finds its Lua files relative to its own location
+ * (<prefix>/bin/../share/lua/5.4 and <prefix>/bin/../lib/lua/5.4, or
+ * wherever the build put them), so a tree installed under any prefix, or
+ * moved, works without LUA_PATH.
  */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -21,8 +28,10 @@
 #include <lualib.h>
 
 #include "acrcloud.h"
+#include "lua_paths.h"
 
 #define PROGNAME "acrlua"
+#define SHELL_NAME "acr" /* the program name that runs acrcloud.shell */
 #define INIT_VAR "LUA_INIT"
 #define INIT_VAR_VERSIONED INIT_VAR "_" LUA_VERSION_MAJOR "_" LUA_VERSION_MINOR
 #define COMMAND_LINE_CHUNK "=(command line)"
@@ -36,7 +45,8 @@ enum {
   OPT_INTERACTIVE = 1 << 2,
   OPT_VERSION = 1 << 3,
   OPT_EXEC = 1 << 4, /* at least one -e */
-  OPT_NO_ENV = 1 << 5
+  OPT_NO_ENV = 1 << 5,
+  OPT_EXIT = 1 << 6 /* --version: print it and stop */
 };
 
 /* Prefix of error messages; NULL in the interactive loop, like lua.c. */
@@ -63,14 +73,15 @@ static int report(lua_State *L, int status) {
   return status;
 }
 
-static void print_usage(const char *bad_option) {
+/* The usage goes to stdout for -h/--help (exit 0), else to stderr. */
+static void print_usage(FILE *out, const char *bad_option) {
   if (bad_option != NULL) {
     if ((bad_option[1] == 'e' || bad_option[1] == 'l') && bad_option[2] == '\0')
       fprintf(stderr, "%s: '%s' needs argument\n", PROGNAME, bad_option);
     else
       fprintf(stderr, "%s: unrecognized option '%s'\n", PROGNAME, bad_option);
   }
-  fprintf(stderr,
+  fprintf(out,
           "usage: %s [options] [script [args]]\n"
           "Available options are:\n"
           "  -e stat   execute string 'stat'\n"
@@ -80,12 +91,16 @@ static void print_usage(const char *bad_option) {
           "  -v        show version information\n"
           "  -E        ignore environment variables\n"
           "  -W        turn warnings on\n"
+          "  -h, --help     show this help and exit\n"
+          "  --version      show version information and exit\n"
           "  --        stop handling options\n"
           "  -         stop handling options and execute stdin\n"
           "The module 'acrcloud' (and 'acrcloud.httpd', 'acrcloud.tz') is "
-          "preloaded.\n",
+          "preloaded.\n"
+          "Every API operation from the shell: acr --help. Manual: man "
+          "acrlua.\n",
           PROGNAME);
-  fflush(stderr);
+  fflush(out);
 }
 
 static void print_version(void) {
@@ -207,12 +222,14 @@ static int collect_args(char **argv, int *script) {
     switch (a[1]) {
     case '\0': return flags; /* "-": the script is stdin */
     case '-':
+      if (strcmp(a, "--help") == 0) return flags | OPT_HELP;
+      if (strcmp(a, "--version") == 0) return flags | OPT_VERSION | OPT_EXIT;
       if (a[2] != '\0') return flags | OPT_ERROR;
       *script = i + 1; /* "--": what follows is the script */
       return flags;
     case 'h':
       if (a[2] != '\0') return flags | OPT_ERROR;
-      return flags | OPT_ERROR | OPT_HELP;
+      return flags | OPT_HELP;
     case 'E':
       if (a[2] != '\0') return flags | OPT_ERROR;
       flags |= OPT_NO_ENV;
@@ -316,43 +333,6 @@ static int handle_luainit(lua_State *L) {
   if (init[0] == '@') return dofile(L, init + 1);
   return dostring(L, init, chunkname);
 }
-
-/* ---- finding the Lua files of a build tree ---------------------------- */
-
-#if defined(ACRLUA_BUILD_DIR) && defined(ACRLUA_SOURCE_LUA_DIR)
-/*
- * Whether this executable lives in the build directory. Directories are
- * compared by device and inode, so symbolic links on either path do not
- * matter.
- */
-static int running_from_build_dir(void) {
-  char exe[4096];
-  struct stat exe_dir, build_dir;
-  char *slash;
-  ssize_t len = readlink("/proc/self/exe", exe, sizeof exe);
-  if (len <= 0 || (size_t)len >= sizeof exe) return 0; /* unknown or too long */
-  exe[len] = '\0';
-  slash = strrchr(exe, '/');
-  if (slash == NULL) return 0;
-  if (slash == exe) slash++; /* keep "/" for an executable at the root */
-  *slash = '\0';
-  if (stat(exe, &exe_dir) != 0 || stat(ACRLUA_BUILD_DIR, &build_dir) != 0)
-    return 0;
-  return exe_dir.st_dev == build_dir.st_dev &&
-         exe_dir.st_ino == build_dir.st_ino;
-}
-
-/* A build-tree acrlua finds lua/acrcloud/ in the source tree first. */
-static void add_source_lua_path(lua_State *L) {
-  lua_getglobal(L, "package");
-  lua_pushliteral(L, ACRLUA_SOURCE_LUA_DIR "/?.lua;" ACRLUA_SOURCE_LUA_DIR
-                                           "/?/init.lua;");
-  lua_getfield(L, -2, "path");
-  lua_concat(L, 2);
-  lua_setfield(L, -2, "path");
-  lua_pop(L, 1);
-}
-#endif
 
 /* ---- interactive loop ---------------------------------------------------- */
 
@@ -476,31 +456,78 @@ static void run_repl(lua_State *L) {
 
 /* ---- main ---------------------------------------------------------------- */
 
-/* The whole program, run in protected mode. Returns true on success. */
+/* Whether the program was called by the name that makes it acr. */
+static int called_as_shell(char **argv) {
+  const char *name, *slash;
+  if (argv[0] == NULL) return 0;
+  slash = strrchr(argv[0], '/');
+  name = slash != NULL ? slash + 1 : argv[0];
+  return strcmp(name, SHELL_NAME) == 0;
+}
+
+/*
+ * acr: arg[0] is the program, arg[1..n] its arguments, and
+ * require("acrcloud.shell").main(arg) returns the exit status. No
+ * LUA_INIT: this is a command, not an interpreter.
+ */
+static int run_shell(lua_State *L, char **argv, int argc) {
+  int status;
+  progname = SHELL_NAME;
+  create_arg_table(L, argv, argc, argc);
+  lua_getglobal(L, "require");
+  lua_pushliteral(L, "acrcloud.shell");
+  status = docall(L, 1, 1);
+  if (status == LUA_OK) {
+    lua_getfield(L, -1, "main");
+    lua_getglobal(L, "arg");
+    status = docall(L, 1, 1);
+  }
+  if (report(L, status) != LUA_OK) return EXIT_FAILURE;
+  return lua_isinteger(L, -1) ? (int)lua_tointeger(L, -1) : EXIT_FAILURE;
+}
+
+static int finish(lua_State *L, int code) {
+  lua_pushinteger(L, code);
+  return 1;
+}
+
+/* The whole program, run in protected mode. Pushes the exit status. */
 static int run_main(lua_State *L) {
   int argc = (int)lua_tointeger(L, 1);
   char **argv = (char **)lua_touserdata(L, 2);
   int script;
-  int flags = collect_args(argv, &script);
+  int flags;
   luaL_checkversion(L);
+  if (called_as_shell(argv)) {
+    luaL_openlibs(L);
+    acrcloud_preload(L);
+    acrlua_set_paths(L, argv[0]);
+    return finish(L, run_shell(L, argv, argc));
+  }
+  flags = collect_args(argv, &script);
+  if (flags & OPT_HELP) {
+    print_usage(stdout, NULL);
+    return finish(L, EXIT_SUCCESS);
+  }
   if (flags & OPT_ERROR) {
-    print_usage((flags & OPT_HELP) ? NULL : argv[script]);
-    return 0;
+    print_usage(stderr, argv[script]);
+    return finish(L, EXIT_FAILURE);
   }
   if (flags & OPT_VERSION) print_version();
+  if (flags & OPT_EXIT) return finish(L, EXIT_SUCCESS);
   if (flags & OPT_NO_ENV) { /* the package library reads this flag */
     lua_pushboolean(L, 1);
     lua_setfield(L, LUA_REGISTRYINDEX, "LUA_NOENV");
   }
   luaL_openlibs(L);
   acrcloud_preload(L);
-#if defined(ACRLUA_BUILD_DIR) && defined(ACRLUA_SOURCE_LUA_DIR)
-  if (running_from_build_dir()) add_source_lua_path(L);
-#endif
+  acrlua_set_paths(L, argv[0]);
   create_arg_table(L, argv, argc, script);
-  if (!(flags & OPT_NO_ENV) && handle_luainit(L) != LUA_OK) return 0;
-  if (!run_args(L, argv, script)) return 0;
-  if (script < argc && handle_script(L, argv + script) != LUA_OK) return 0;
+  if (!(flags & OPT_NO_ENV) && handle_luainit(L) != LUA_OK)
+    return finish(L, EXIT_FAILURE);
+  if (!run_args(L, argv, script)) return finish(L, EXIT_FAILURE);
+  if (script < argc && handle_script(L, argv + script) != LUA_OK)
+    return finish(L, EXIT_FAILURE);
   if (flags & OPT_INTERACTIVE) {
     run_repl(L);
   } else if (script == argc && !(flags & (OPT_EXEC | OPT_VERSION))) {
@@ -508,15 +535,14 @@ static int run_main(lua_State *L) {
       print_version();
       run_repl(L);
     } else if (dofile(L, NULL) != LUA_OK) {
-      return 0;
+      return finish(L, EXIT_FAILURE);
     }
   }
-  lua_pushboolean(L, 1);
-  return 1;
+  return finish(L, EXIT_SUCCESS);
 }
 
 int main(int argc, char **argv) {
-  int status, ok;
+  int status, code;
   lua_State *L = luaL_newstate();
   if (L == NULL) {
     print_message(PROGNAME, "cannot create state: not enough memory");
@@ -527,8 +553,9 @@ int main(int argc, char **argv) {
   lua_pushinteger(L, argc);
   lua_pushlightuserdata(L, argv);
   status = lua_pcall(L, 2, 1, 0);
-  ok = lua_toboolean(L, -1);
+  code = status == LUA_OK && lua_isinteger(L, -1) ? (int)lua_tointeger(L, -1)
+                                                  : EXIT_FAILURE;
   report(L, status);
   lua_close(L);
-  return ok && status == LUA_OK ? EXIT_SUCCESS : EXIT_FAILURE;
+  return code;
 }

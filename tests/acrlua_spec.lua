@@ -190,11 +190,29 @@ describe("acrlua options", function()
     assert.is_true(contains(r.err, "'-e' needs argument"), r.err)
   end)
 
-  it("-h prints the usage to stderr", function()
-    local r = run({ "-h" })
+  it("-h and --help print the usage to stdout and exit 0, running nothing", function()
+    for _, flag in ipairs({ "-h", "--help" }) do
+      local r = run({ flag, "-e", "io.write('ran')" })
+      assert.are.equal(0, r.code)
+      assert.are.equal("", r.err)
+      assert.is_true(contains(r.out, "usage: acrlua"), r.out)
+      assert.is_true(contains(r.out, "--version"), r.out)
+      assert.is_false(contains(r.out, "ran"), r.out)
+    end
+  end)
+
+  it("--version prints the version to stdout and exits 0, running nothing", function()
+    local r = run({ "--version", "-e", "io.write('ran')" })
+    assert.are.equal(0, r.code)
+    assert.are.equal("", r.err)
+    assert.is_truthy(r.out:match("^acrlua %d+%.%d+%.%d+ %(Lua 5%.4"), r.out)
+    assert.is_false(contains(r.out, "ran"), r.out)
+  end)
+
+  it("rejects other long options", function()
+    local r = run({ "--helpme" })
     assert.are.equal(1, r.code)
-    assert.are.equal("", r.out)
-    assert.is_true(contains(r.err, "usage: acrlua"), r.err)
+    assert.is_true(contains(r.err, "unrecognized option '--helpme'"), r.err)
   end)
 end)
 

@@ -6,7 +6,7 @@ local support = dofile("tests/support.lua")
 
 local TOKEN = "limits-spec-token"
 local emu = support.emulator(TOKEN)
-local new_client, fault = emu.new_client, emu.fault
+local new_client = emu.new_client
 
 setup(emu.start)
 teardown(emu.stop)

@@ -40,14 +40,16 @@ static int write_filler(int fd, char c, size_t n) {
 
 static void answer(int fd, int huge_headers, size_t bytes) {
   char req[8192];
-  if (read(fd, req, sizeof req) <= 0) return; /* the request; its end is not
-                                                 awaited: nobody checks */
+  if (read(fd, req, sizeof req) <= 0)
+    return; /* the request; its end is not
+               awaited: nobody checks */
   char head[256];
   if (huge_headers) {
     write_all(fd, "HTTP/1.1 200 OK\r\nX-Huge: ", 26);
     write_filler(fd, 'h', bytes);
-    snprintf(head, sizeof head,
-             "\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
+    snprintf(
+        head, sizeof head,
+        "\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
     write_all(fd, head, strlen(head));
   } else {
     snprintf(head, sizeof head,

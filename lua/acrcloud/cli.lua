@@ -129,26 +129,43 @@ end
 --- The text the scripts put in their help about the connection.
 M.CONNECTION_HELP = [[
 Connection:
-  ACRCLOUD_ACCESS_TOKEN  the Console API token (required; never given on the
-                         command line, where other users could see it)
+  ACRCLOUD_ACCESS_TOKEN  the Console API token (never given on the command
+                         line, where other users could see it)
   ACRCLOUD_BASE_URL      the API base URL (default https://api-v2.acrcloud.com/api;
                          point it at the emulator to try things out)
-  --base-url URL         overrides ACRCLOUD_BASE_URL
+  ACRCLOUD_PROFILE       the profile to use when --profile is not given
+  --base-url URL         overrides everything else for the base URL
+  --profile NAME         a profile of ~/.config/acrcloud/profiles.lua (written
+                         by `acr configure`); its token and base URL come
+                         before the variables above, which come before the
+                         profile named by ACRCLOUD_PROFILE (or `default`)
 ]]
 
---- A client from ACRCLOUD_ACCESS_TOKEN and ACRCLOUD_BASE_URL (or
--- opts.base_url). Exits with a message if the token is missing.
-function M.connect(name, opts)
+--- The options for acrcloud.new from the command line's --profile and
+-- --base-url, the environment and the profile file (see acrcloud.profiles).
+-- Exits with a message when the profile file is refused or the profile
+-- does not exist. The token may be missing (connect checks it).
+function M.client_options(name, opts)
+  local ok, options, info = pcall(require("acrcloud.profiles").client_options,
+    { profile = opts.profile, base_url = opts.base_url })
+  if not ok then M.die(name, options) end
+  return options, info
+end
+
+--- A client from the command line's --profile and --base-url, the
+-- environment and the profiles (see client_options; `options` may be given
+-- already resolved). Exits with a message if there is no token. Returns the
+-- client and its base URL.
+function M.connect(name, opts, options)
   local acrcloud = require "acrcloud"
-  local token = os.getenv("ACRCLOUD_ACCESS_TOKEN")
-  if token == nil or token == "" then
-    M.die(name, "ACRCLOUD_ACCESS_TOKEN is not set (the Console API token)")
+  options = options or M.client_options(name, opts)
+  if options.token == nil or options.token == "" then
+    M.die(name, "ACRCLOUD_ACCESS_TOKEN is not set (the Console API token), and no profile "
+      .. "gives one (acr configure writes one)")
   end
-  local base_url = opts.base_url or os.getenv("ACRCLOUD_BASE_URL")
-  if base_url == "" then base_url = nil end
-  local ok, client = pcall(acrcloud.new, { token = token, base_url = base_url })
+  local ok, client = pcall(acrcloud.new, options)
   if not ok then M.die(name, client) end
-  return client, base_url or "https://api-v2.acrcloud.com/api"
+  return client, options.base_url or acrcloud.default_base_url
 end
 
 return M
