@@ -21,7 +21,7 @@
 # interleaved (A B C D A B C D ...) because the machine is shared.
 #
 # Environment: BENCH_CALLGRIND_N (default 200), BENCH_RATE_N (calls per timed
-# run, default 3000), BENCH_ROUNDS (default 7). The per-function profile of
+# run, default 1000), BENCH_ROUNDS (default 15). The per-function profile of
 # a decoded call goes to BUILD_DIR/bench/call-decoded-profile.txt.
 set -eu
 
@@ -32,8 +32,8 @@ if [ $# -ge 2 ]; then
   baseline=$(cd "$2" 2>/dev/null && pwd) || { echo "call.sh: no baseline build directory $2" >&2; exit 2; }
 fi
 cg_n=${BENCH_CALLGRIND_N:-200}
-rate_n=${BENCH_RATE_N:-3000}
-rounds=${BENCH_ROUNDS:-7}
+rate_n=${BENCH_RATE_N:-1000}
+rounds=${BENCH_ROUNDS:-15}
 
 for tool in nginx valgrind callgrind_annotate cc pkg-config lua5.4 curl; do
   command -v "$tool" >/dev/null || { echo "call.sh: $tool is not installed (.ci/install-deps)" >&2; exit 2; }
