@@ -227,7 +227,8 @@ per_call_costs yes >"$tmp/incl.txt"
   echo "== self cost, by function"
   head -n 60 "$tmp/self.txt"
   echo
-  echo "== inclusive cost, by function"
+  echo "== inclusive cost, by function (NAME'2 is the deeper levels of a recursive NAME,"
+  echo "   counted once per level: over-counted; NAME's own line holds the whole)"
   head -n 60 "$tmp/incl.txt"
 } >"$profile"
 echo
@@ -245,8 +246,10 @@ awk -F '\t' '{
   awk -F '\t' -v t="${ir[decoded]}" "$commas"'
     { printf "    %10s  %5.1f%%  %s\n", commas($1), 100 * $1 / t, $2 }'
 echo "  acrlua's heaviest functions (inclusive, per call):"
-# (the start-up wrappers around the whole run, at 100%, left out)
-grep -P '\t.*\[[^]]*/acrlua\]' "$tmp/incl.txt" |
+# (the start-up wrappers around the whole run, at 100%, left out, and the
+# deeper levels of a recursive function, NAME'2, whose inclusive cost
+# callgrind_annotate counts once per level: NAME's own line holds the whole)
+grep -P '\t.*\[[^]]*/acrlua\]' "$tmp/incl.txt" | grep -v -P "'[0-9]+ \[" |
   awk -F '\t' -v t="${ir[decoded]}" "$commas"'
   $1 < 0.995 * t && shown++ < 10 { f = $2; sub(/ \[.*/, "", f); sub(/^.*:/, "", f)
     printf "    %10s  %5.1f%%  %s\n", commas($1), 100 * $1 / t, f }'
