@@ -2,9 +2,11 @@
 # The README's demo: against a local emulator of the ACRCloud Console API,
 # provision an account from scripts/samples/account.lua (plan, apply, and a
 # second run that has nothing to do), push the user reports of
-# scripts/samples/user-reports.csv, and print day statistics.
+# scripts/samples/user-reports.csv, print day statistics, and list the
+# projects with acr.
 #
 #   bash scripts/demo.sh            (after building: build/acrlua must exist)
+#   bash scripts/demo.sh -h         this help
 #
 # The emulator listens on a free port of 127.0.0.1 only, with a random
 # token, and is stopped at the end (it also stops by itself after 10
@@ -12,12 +14,31 @@
 # use another interpreter.
 set -euo pipefail
 
+case "${1:-}" in
+  -h | --help)
+    sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
+    exit 0
+    ;;
+  "") ;;
+  *)
+    echo "demo.sh: unexpected argument '$1' (it takes none; -h for help)" >&2
+    exit 2
+    ;;
+esac
+
 cd "$(dirname "$0")/.."
-ACRLUA=${ACRLUA:-build/acrlua}
+# The build tree's acrlua, else (an installed copy of this script) the one
+# in PATH.
+if [ -z "${ACRLUA:-}" ]; then
+  ACRLUA=build/acrlua
+  [ -x "$ACRLUA" ] || ACRLUA=$(command -v acrlua || echo build/acrlua)
+fi
 if [ ! -x "$ACRLUA" ]; then
   echo "demo.sh: $ACRLUA not found; build first: cmake -B build && cmake --build build" >&2
   exit 1
 fi
+# acr is acrlua under another name, beside it.
+ACR=$(dirname "$ACRLUA")/acr
 
 work=$(mktemp -d)
 emu_pid=
@@ -96,6 +117,11 @@ show scripts/report.lua --timezone Europe/Berlin --journal "$work/reports.journa
 echo
 echo "== 6. Day statistics of the new project"
 show scripts/stats.lua music-id 2021-04-09 2021-04-15
+
+echo
+echo "== 7. Any operation from the shell: the base projects of eu-west-1, with acr"
+printf '\n$ acr list_base_projects --region eu-west-1 --fields id,name,service_type,buckets.id\n'
+"$ACR" list_base_projects --region eu-west-1 --fields id,name,service_type,buckets.id
 
 echo
 echo "Done; the emulator is stopped."

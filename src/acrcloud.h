@@ -2,8 +2,14 @@
  * acrlua: a client for the ACRCloud Console API, with Lua 5.4 bindings.
  *
  * This is the public header for applications that embed Lua and want the
- * client inside their own lua_State. Link libacrcloud.a, libcurl,
- * libmicrohttpd and Lua 5.4, then either
+ * client inside their own lua_State. Link libacrcloud.a with Lua 5.4,
+ * libcurl, libmicrohttpd and libcrypto (OpenSSL: request signing); an
+ * installed tree says all of it, include directories too:
+ *
+ *     cc app.c $(pkg-config --cflags --libs acrcloud)
+ *
+ * or, with CMake: find_package(acrcloud CONFIG REQUIRED) and link the
+ * imported target acrcloud::acrcloud. Then either
  *
  *     acrcloud_preload(L);          then, from Lua: require "acrcloud"
  *
@@ -27,13 +33,20 @@ extern "C" {
 /* The client module: pushes the `acrcloud` table. */
 int luaopen_acrcloud(lua_State *L);
 
-/* The HTTP server the emulator runs on (libmicrohttpd): `acrcloud.httpd`. */
+/* The HTTP server the emulator and the callback receiver run on
+ * (libmicrohttpd): `acrcloud.httpd`. For Lua it is a shared object of its
+ * own (acrcloud/httpd.so); libacrcloud.a holds it with the rest. */
 int luaopen_acrcloud_httpd(lua_State *L);
+
+/* Process helpers (monotonic clock, pid, kill, signal traps):
+ * `acrcloud.process`. */
+int luaopen_acrcloud_process(lua_State *L);
 
 /* Time-zone arithmetic from the system's tz database: `acrcloud.tz`. */
 int luaopen_acrcloud_tz(lua_State *L);
 
-/* Registers acrcloud, acrcloud.httpd and acrcloud.tz in package.preload. */
+/* Registers acrcloud, acrcloud.httpd, acrcloud.process and acrcloud.tz in
+ * package.preload. */
 void acrcloud_preload(lua_State *L);
 
 /* Async-signal-safe: makes the transfer under way (if any) stop within about

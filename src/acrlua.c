@@ -95,8 +95,8 @@ static void print_usage(FILE *out, const char *bad_option) {
           "  --version      show version information and exit\n"
           "  --        stop handling options\n"
           "  -         stop handling options and execute stdin\n"
-          "The module 'acrcloud' (and 'acrcloud.httpd', 'acrcloud.tz') is "
-          "preloaded.\n"
+          "The module 'acrcloud' (and 'acrcloud.httpd', 'acrcloud.process',\n"
+          "'acrcloud.tz') is preloaded.\n"
           "Every API operation from the shell: acr --help. Manual: man "
           "acrlua.\n",
           PROGNAME);

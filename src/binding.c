@@ -178,14 +178,3 @@ int luaopen_acrcloud(lua_State *L) {
   lua_call(L, 2, 0);
   return 1;
 }
-
-void acrcloud_preload(lua_State *L) {
-  luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
-  lua_pushcfunction(L, luaopen_acrcloud);
-  lua_setfield(L, -2, "acrcloud");
-  lua_pushcfunction(L, luaopen_acrcloud_httpd);
-  lua_setfield(L, -2, "acrcloud.httpd");
-  lua_pushcfunction(L, luaopen_acrcloud_tz);
-  lua_setfield(L, -2, "acrcloud.tz");
-  lua_pop(L, 1);
-}

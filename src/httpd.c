@@ -1,5 +1,8 @@
 /*
- * acrcloud.httpd: a small Lua binding of libmicrohttpd, used by the emulator.
+ * acrcloud.httpd: a small Lua binding of libmicrohttpd, used by the emulator
+ * and the callback receiver. It is a module of its own, in its own shared
+ * object (acrcloud/httpd.so), so that a program that only calls the API
+ * never loads libmicrohttpd.
  *
  * MHD runs without a thread of its own: Lua drives it with server:poll(),
  * which waits for network activity and returns the requests that have been
@@ -14,6 +17,10 @@
  *
  *   local httpd = require "acrcloud.httpd"
  *   local server = httpd.listen{ host = "127.0.0.1", port = 0 }
+ *   -- limits (defaults in brackets, see listen_options below): max_body
+ *   -- [16 MiB], idle_timeout [30 s], header_timeout [10 s],
+ *   -- max_connections [1024], max_per_ip [128], memory_limit [32 KiB a
+ *   -- connection], max_buffered [64 MiB of bodies in all]
  *   for _, req in ipairs(server:poll(1.0)) do
  *     -- req = { id =, method =, path =, query =, headers = {}, body =,
  *     --         peer = "127.0.0.1:40112" (the client's address and port) }
@@ -24,18 +31,15 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <lauxlib.h>
@@ -43,16 +47,21 @@
 #include <microhttpd.h>
 
 #include "acrcloud.h"
+#include "httpd_conns.h"
 
 #define SERVER_MT "acrcloud.httpd.server"
 
-/* Uploads larger than this are answered with 413 and not kept. */
-#define MAX_BODY ((size_t)16 << 20)
-/* Simultaneous connections; MHD refuses further ones until some close. */
-#define MAX_CONNECTIONS 512u
-/* Idle keep-alive connections are closed after this many seconds. Suspended
- * connections (requests Lua has not answered yet) never time out. */
-#define IDLE_TIMEOUT 60u
+/* Defaults of listen{}'s limits; see listen_options(). */
+#define DEFAULT_MAX_BODY ((lua_Integer)16 << 20)
+#define DEFAULT_IDLE_TIMEOUT 30
+#define DEFAULT_HEADER_TIMEOUT 10
+#define DEFAULT_MAX_CONNECTIONS 1024
+#define DEFAULT_MAX_PER_IP 128
+#define DEFAULT_MEMORY_LIMIT ((lua_Integer)32 << 10)
+#define DEFAULT_MAX_BUFFERED ((lua_Integer)64 << 20)
+/* Connections MHD accepts beyond max_connections: room for the newcomers
+ * whose arrival evicts an older waiting connection (see httpd_conns.h). */
+#define EVICTION_ROOM 64u
 
 /* A growable byte buffer. */
 typedef struct {
@@ -101,7 +110,8 @@ typedef struct request {
   lua_Integer id;
   req_state state;
   int started;   /* the access handler has seen the headers */
-  int too_large; /* the body went over MAX_BODY */
+  int too_large; /* the body went over max_body */
+  int too_busy;  /* the server's bodies in all went over max_buffered */
   int drop;      /* close the connection instead of answering */
   char *uri;     /* raw request target, query included */
   char *method;
@@ -117,7 +127,11 @@ struct server {
   request_t *head, *tail;
   lua_Integer next_id;
   int port;
-  int oom; /* a callback could not allocate; reported by the next poll */
+  int oom;         /* a callback could not allocate; reported by poll */
+  size_t max_body; /* a request's body, at most */
+  size_t max_buffered, buffered; /* bodies held, in all */
+  conn_table conns;              /* the guard against hostile peers */
+  double next_sweep;             /* when conns_sweep is due again */
 };
 
 /* ---- MHD callbacks: C only, no Lua in here ---- */
@@ -163,6 +177,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
     return NULL;
   }
   format_peer(conn, r->peer, sizeof r->peer);
+  conns_request_line(conn);
   r->srv = s;
   r->id = ++s->next_id;
   r->prev = s->tail;
@@ -185,6 +200,7 @@ static void request_free(request_t *r) {
   else
     s->tail = r->prev;
   if (r->response) MHD_destroy_response(r->response);
+  s->buffered -= r->body.len;
   buf_free(&r->headers);
   buf_free(&r->body);
   free(r->method);
@@ -198,8 +214,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
                          enum MHD_RequestTerminationCode toe) {
   request_t *r = *ctx;
   (void)cls;
-  (void)conn;
   (void)toe;
+  conns_request_ends(conn);
   if (r == NULL) return;
   *ctx = NULL;
   request_free(r);
@@ -238,6 +254,30 @@ static enum MHD_Result answer_now(struct MHD_Connection *conn, unsigned status,
 
 static const char too_large_body[] =
     "{\"message\":\"The request body is too large.\"}";
+static const char too_busy_body[] =
+    "{\"message\":\"The server is busy; try again later.\"}";
+
+/* Appends a piece of the body, within the request's and the server's
+ * limits (past either, the body is dropped and the request refused once
+ * it is complete). Returns MHD_NO only when memory runs out. */
+static enum MHD_Result take_body(request_t *r, const char *data, size_t n) {
+  server_t *s = r->srv;
+  if (r->too_large || r->too_busy) return MHD_YES;
+  if (n > s->max_body - r->body.len) {
+    r->too_large = 1;
+  } else if (n > s->max_buffered - s->buffered) {
+    r->too_busy = 1;
+  } else if (buf_add(&r->body, data, n) != 0) {
+    s->oom = 1;
+    return MHD_NO;
+  } else {
+    s->buffered += n;
+    return MHD_YES;
+  }
+  s->buffered -= r->body.len;
+  buf_free(&r->body);
+  return MHD_YES;
+}
 
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn,
                                  const char *url, const char *method,
@@ -253,6 +293,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn,
     const char *len;
     r->started = 1;
     r->conn = conn;
+    conns_request_begins(conn);
     r->method = strdup(method);
     if (r->method == NULL) {
       r->srv->oom = 1;
@@ -262,7 +303,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn,
     if (r->srv->oom) return MHD_NO;
     len = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                       MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (len != NULL && strtoull(len, NULL, 10) > MAX_BODY) {
+    if (len != NULL && strtoull(len, NULL, 10) > r->srv->max_body) {
       /* Refuse before reading the body; MHD closes the connection. */
       r->state = REQ_DONE;
       return answer_now(conn, 413u, too_large_body);
@@ -271,25 +312,18 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn,
   }
 
   if (*upload_size != 0) {
-    if (!r->too_large) {
-      if (*upload_size > MAX_BODY - r->body.len) {
-        r->too_large = 1;
-        buf_free(&r->body);
-      } else if (buf_add(&r->body, upload, *upload_size) != 0) {
-        r->srv->oom = 1;
-        return MHD_NO;
-      }
-    }
+    enum MHD_Result ret = take_body(r, upload, *upload_size);
     *upload_size = 0;
-    return MHD_YES;
+    return ret;
   }
 
   /* The request is complete (or resumed after Lua answered it). */
   switch (r->state) {
   case REQ_RECEIVING:
-    if (r->too_large) {
+    if (r->too_large || r->too_busy) {
       r->state = REQ_DONE;
-      return answer_now(conn, 413u, too_large_body);
+      return r->too_large ? answer_now(conn, 413u, too_large_body)
+                          : answer_now(conn, 503u, too_busy_body);
     }
     r->state = REQ_QUEUED;
     MHD_suspend_connection(conn);
@@ -341,7 +375,8 @@ static int open_listener(const char *host, int port, int *family, char *err,
       continue;
     }
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 128) == 0 &&
+    if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
+        listen(fd, SOMAXCONN) == 0 &&
         fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == 0) {
       *family = ai->ai_family;
       break;
@@ -368,25 +403,104 @@ static int local_port(int fd) {
   return -1;
 }
 
-/* httpd.listen{ host = "127.0.0.1", port = 0 } -> server */
-static int l_listen(lua_State *L) {
+/* listen{}'s options, checked. */
+typedef struct {
   const char *host;
-  lua_Integer port;
+  lua_Integer port, max_body, idle_timeout, header_timeout, max_connections,
+      max_per_ip, memory_limit, max_buffered;
+} listen_opts;
+
+/* Reads the integer option `name` of the table at 1 into *out (left as is
+ * when absent); raises unless it lies in [min, max]. */
+static void int_option(lua_State *L, const char *name, lua_Integer min,
+                       lua_Integer max, lua_Integer *out) {
+  int isnum;
+  lua_Integer v;
+  if (lua_getfield(L, 1, name) == LUA_TNIL) {
+    lua_pop(L, 1);
+    return;
+  }
+  v = lua_tointegerx(L, -1, &isnum);
+  if (!isnum || v < min || v > max)
+    luaL_error(L, "httpd.listen: %s must be an integer from %I to %I", name,
+               min, max);
+  lua_pop(L, 1);
+  *out = v;
+}
+
+static void listen_options(lua_State *L, listen_opts *o) {
+  static const char *const known[] = {"host",           "port",
+                                      "max_body",       "idle_timeout",
+                                      "header_timeout", "max_connections",
+                                      "max_per_ip",     "memory_limit",
+                                      "max_buffered",   NULL};
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_pushnil(L);
+  while (lua_next(L, 1) != 0) {
+    const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "";
+    int i = 0;
+    while (known[i] && strcmp(known[i], k) != 0)
+      i++;
+    if (known[i] == NULL)
+      luaL_error(L, "httpd.listen: unknown option '%s'",
+                 lua_type(L, -2) == LUA_TSTRING ? k : luaL_typename(L, -2));
+    lua_pop(L, 1);
+  }
+  lua_getfield(L, 1, "host");
+  o->host = luaL_optstring(L, -1, "127.0.0.1");
+  lua_pop(L, 1);
+  o->port = 0;
+  o->max_body = DEFAULT_MAX_BODY;
+  o->idle_timeout = DEFAULT_IDLE_TIMEOUT;
+  o->header_timeout = DEFAULT_HEADER_TIMEOUT;
+  o->max_connections = DEFAULT_MAX_CONNECTIONS;
+  o->max_per_ip = DEFAULT_MAX_PER_IP;
+  o->memory_limit = DEFAULT_MEMORY_LIMIT;
+  o->max_buffered = DEFAULT_MAX_BUFFERED;
+  int_option(L, "port", 0, 65535, &o->port);
+  int_option(L, "max_body", 0, (lua_Integer)1 << 40, &o->max_body);
+  int_option(L, "idle_timeout", 1, 86400, &o->idle_timeout);
+  /* 0: no deadline for headers */
+  int_option(L, "header_timeout", 0, 86400, &o->header_timeout);
+  int_option(L, "max_connections", 1, 1 << 20, &o->max_connections);
+  /* 0: no limit per address */
+  int_option(L, "max_per_ip", 0, 1 << 20, &o->max_per_ip);
+  int_option(L, "memory_limit", 8 << 10, (lua_Integer)1 << 30,
+             &o->memory_limit);
+  int_option(L, "max_buffered", 0, (lua_Integer)1 << 40, &o->max_buffered);
+}
+
+/* A server holds up to max_connections (and EVICTION_ROOM more) sockets:
+ * raise the soft limit on open files toward the hard one if it is lower,
+ * so that a flood meets our limits and not EMFILE. */
+static void ensure_fd_room(rlim_t wanted) {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= wanted) return;
+  rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > wanted
+                    ? wanted
+                    : rl.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+/* httpd.listen{ host = "127.0.0.1", port = 0, ...limits } -> server */
+static int l_listen(lua_State *L) {
+  listen_opts o;
   char err[256];
   int fd, family = AF_INET;
+  unsigned hard_limit;
   server_t *s;
-  luaL_checktype(L, 1, LUA_TTABLE);
-  lua_getfield(L, 1, "host");
-  host = luaL_optstring(L, -1, "127.0.0.1");
-  lua_getfield(L, 1, "port");
-  port = luaL_optinteger(L, -1, 0);
-  luaL_argcheck(L, port >= 0 && port <= 65535, 1, "port out of range");
+  listen_options(L, &o);
 
   s = lua_newuserdatauv(L, sizeof *s, 0);
   memset(s, 0, sizeof *s);
   luaL_setmetatable(L, SERVER_MT);
+  s->max_body = (size_t)o.max_body;
+  s->max_buffered = (size_t)o.max_buffered;
+  conns_init(&s->conns, (unsigned)o.max_connections, (double)o.header_timeout);
+  hard_limit = (unsigned)o.max_connections + EVICTION_ROOM;
+  ensure_fd_room((rlim_t)hard_limit + 64);
 
-  fd = open_listener(host, (int)port, &family, err, sizeof err);
+  fd = open_listener(o.host, (int)o.port, &family, err, sizeof err);
   if (fd < 0) { /* no position prefix: the message is for the user */
     lua_pushstring(L, err);
     return lua_error(L);
@@ -397,13 +511,16 @@ static int l_listen(lua_State *L) {
           (family == AF_INET6 ? MHD_USE_IPv6 : 0),
       0, NULL, NULL, on_access, s, MHD_OPTION_LISTEN_SOCKET, fd,
       MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED,
-      on_completed, s, MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL,
-      MHD_OPTION_CONNECTION_LIMIT, MAX_CONNECTIONS,
-      MHD_OPTION_CONNECTION_TIMEOUT, IDLE_TIMEOUT, MHD_OPTION_END);
+      on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, conns_notify, &s->conns,
+      MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL,
+      MHD_OPTION_CONNECTION_LIMIT, hard_limit,
+      MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)o.max_per_ip,
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)o.memory_limit,
+      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o.idle_timeout, MHD_OPTION_END);
   if (s->daemon == NULL) {
     close(fd);
-    return luaL_error(L, "cannot start the HTTP server on %s:%d", host,
-                      (int)port);
+    return luaL_error(L, "cannot start the HTTP server on %s:%d", o.host,
+                      (int)o.port);
   }
   return 1;
 }
@@ -449,6 +566,18 @@ static void push_request(lua_State *L, request_t *r) {
   lua_setfield(L, -2, "body");
 }
 
+/* Runs the connection guard's deadlines (at most ten times a second) and
+ * shortens the wait *ms so that the next deadline is not overslept. */
+static void sweep(server_t *s, int32_t *ms) {
+  double now = conns_now();
+  long next;
+  if (now < s->next_sweep) return;
+  s->next_sweep = now + 0.1;
+  next = conns_sweep(&s->conns);
+  if (next >= 0 && (*ms < 0 || next < *ms))
+    *ms = next > INT32_MAX ? INT32_MAX : (int32_t)next;
+}
+
 /* server:poll([timeout]) -> array of requests. Waits up to timeout seconds
  * (forever if absent or negative) for activity, then returns the requests
  * that are complete. */
@@ -465,6 +594,7 @@ static int l_poll(lua_State *L) {
   }
   for (r = s->head; r != NULL; r = r->next)
     if (r->state == REQ_QUEUED) ms = 0; /* already something to hand out */
+  sweep(s, &ms);
   if (MHD_run_wait(s->daemon, ms) != MHD_YES)
     return luaL_error(L, "the HTTP server failed while waiting for requests");
   if (s->oom) {
@@ -609,66 +739,43 @@ static int l_tostring(lua_State *L) {
   return 1;
 }
 
-/* httpd.now() -> seconds from a monotonic clock, as a float. */
-static int l_now(lua_State *L) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  lua_pushnumber(L, (lua_Number)ts.tv_sec + (lua_Number)ts.tv_nsec / 1e9);
-  return 1;
-}
-
-/* httpd.self_exe() -> path of the running executable. */
-static int l_self_exe(lua_State *L) {
-  char path[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
-  if (n < 0) {
-    lua_pushnil(L);
-    lua_pushstring(L, strerror(errno));
-    return 2;
+/* server:stats() -> { connections =, peak =, requests =, answering =,
+ * evicted =, timed_out =, buffered = }: open connections, and the most
+ * that were ever open at once; requests being read or
+ * waiting for an answer; answers given but not yet sent out; connections
+ * closed by the guard (evicted to make room, headers overdue); bytes of
+ * bodies held. */
+static int l_stats(lua_State *L) {
+  server_t *s = check_server(L);
+  lua_Integer requests = 0, answering = 0;
+  for (request_t *r = s->head; r != NULL; r = r->next) {
+    if (r->state == REQ_ANSWERED || r->state == REQ_DONE)
+      answering++;
+    else
+      requests++;
   }
-  lua_pushlstring(L, path, (size_t)n);
-  return 1;
-}
-
-static int l_getpid(lua_State *L) {
-  lua_pushinteger(L, (lua_Integer)getpid());
-  return 1;
-}
-
-/* httpd.exit_with_parent([parent_pid]) -> true: the kernel sends SIGTERM to
- * this process when its parent exits. With parent_pid, a parent that is
- * already gone (it died before this call) terminates us at once. */
-static int l_exit_with_parent(lua_State *L) {
-  lua_Integer ppid = luaL_optinteger(L, 1, 0);
-  if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0) {
-    lua_pushnil(L);
-    lua_pushstring(L, strerror(errno));
-    return 2;
-  }
-  if (ppid > 0 && (lua_Integer)getppid() != ppid) raise(SIGTERM);
-  lua_pushboolean(L, 1);
-  return 1;
-}
-
-/* httpd.kill(pid [, "TERM"|"KILL"|"INT"|0]) -> true | nil, message */
-static int l_kill(lua_State *L) {
-  lua_Integer pid = luaL_checkinteger(L, 1);
-  static const char *const names[] = {"TERM", "KILL", "INT", "0", NULL};
-  static const int sigs[] = {SIGTERM, SIGKILL, SIGINT, 0};
-  int sig = sigs[luaL_checkoption(L, 2, "TERM", names)];
-  luaL_argcheck(L, pid > 0, 1, "pid must be positive");
-  if (kill((pid_t)pid, sig) != 0) {
-    lua_pushnil(L);
-    lua_pushstring(L, strerror(errno));
-    return 2;
-  }
-  lua_pushboolean(L, 1);
+  lua_createtable(L, 0, 7);
+  lua_pushinteger(L, (lua_Integer)s->conns.count);
+  lua_setfield(L, -2, "connections");
+  lua_pushinteger(L, (lua_Integer)s->conns.peak);
+  lua_setfield(L, -2, "peak");
+  lua_pushinteger(L, requests);
+  lua_setfield(L, -2, "requests");
+  lua_pushinteger(L, answering);
+  lua_setfield(L, -2, "answering");
+  lua_pushinteger(L, (lua_Integer)s->conns.evicted);
+  lua_setfield(L, -2, "evicted");
+  lua_pushinteger(L, (lua_Integer)s->conns.timed_out);
+  lua_setfield(L, -2, "timed_out");
+  lua_pushinteger(L, (lua_Integer)s->buffered);
+  lua_setfield(L, -2, "buffered");
   return 1;
 }
 
 static const luaL_Reg server_methods[] = {
     {"port", l_port}, {"poll", l_poll},   {"respond", l_respond},
-    {"drop", l_drop}, {"close", l_close}, {NULL, NULL}};
+    {"drop", l_drop}, {"stats", l_stats}, {"close", l_close},
+    {NULL, NULL}};
 
 static const luaL_Reg server_meta[] = {{"__index", NULL},
                                        {"__gc", l_close},
@@ -676,14 +783,7 @@ static const luaL_Reg server_meta[] = {{"__index", NULL},
                                        {"__tostring", l_tostring},
                                        {NULL, NULL}};
 
-static const luaL_Reg module_funcs[] = {
-    {"listen", l_listen},
-    {"now", l_now},
-    {"self_exe", l_self_exe},
-    {"getpid", l_getpid},
-    {"exit_with_parent", l_exit_with_parent},
-    {"kill", l_kill},
-    {NULL, NULL}};
+static const luaL_Reg module_funcs[] = {{"listen", l_listen}, {NULL, NULL}};
 
 int luaopen_acrcloud_httpd(lua_State *L) {
   luaL_newmetatable(L, SERVER_MT);
@@ -693,7 +793,7 @@ int luaopen_acrcloud_httpd(lua_State *L) {
   lua_setfield(L, -2, "__index");
   lua_pop(L, 1);
   luaL_newlib(L, module_funcs);
-  lua_pushinteger(L, (lua_Integer)MAX_BODY);
+  lua_pushinteger(L, DEFAULT_MAX_BODY);
   lua_setfield(L, -2, "max_body");
   return 1;
 }

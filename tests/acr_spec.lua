@@ -221,12 +221,13 @@ describe("acr output formats", function()
   end)
 
   it("writes raw answers (recordings) as bytes, or to --output-file", function()
+    local stamp = support.utc_stamp(os.time() - 1800) -- one instant: the same bytes
     local params = { "--pid", "17913", "--stream-id", "s-XXXXXX", "--timestamp-utc",
-      support.utc_stamp(os.time() - 1800), "--played-duration", "10" }
+      stamp, "--played-duration", "10" }
     local r = acr { "get_stream_recording", table.unpack(params) }
     assert.equal(0, r.code, r.err)
     local want = assert(client():get_stream_recording {
-      pid = 17913, stream_id = "s-XXXXXX", timestamp_utc = support.utc_stamp(os.time() - 1800),
+      pid = 17913, stream_id = "s-XXXXXX", timestamp_utc = stamp,
       played_duration = 10 })
     assert.equal(#want, #r.out)
     local path = temp.name()
@@ -285,11 +286,11 @@ describe("acr --all", function()
 
   it("holds one page in memory, however many pages there are", function()
     local pages, per_page, size = 150, 100, 1000
-    local p = assert(io.popen(q(ACRLUA) .. " " .. q(here .. "/fixtures/pager.lua") .. " "
-      .. pages .. " " .. per_page .. " " .. size))
+    local p = assert(io.popen("exec " .. q(ACRLUA) .. " " .. q(here .. "/fixtures/pager.lua")
+      .. " " .. pages .. " " .. per_page .. " " .. size))
     local url, pid = p:read("l"):match("^(%S+) (%d+)$")
     local function stop()
-      require("acrcloud.httpd").kill(math.tointeger(tonumber(pid)), "TERM")
+      require("acrcloud.process").kill(math.tointeger(tonumber(pid)), "TERM")
       p:close()
     end
     collectgarbage()
@@ -383,6 +384,22 @@ describe("acr --dry-run", function()
         assert.truthy(via.body:find("\1\2audio bytes", 1, true))
       end
     end
+  end)
+
+  it("asks for the region rather than asking the API for it", function()
+    local r = acr({ "list_fs_files", "--container-id", "10005", "--dry-run" }, { env = {} })
+    assert.equal(2, r.code)
+    assert.matches("give %-%-region", r.err)
+    r = acr({ "list_fs_files", "--container-id", "10005", "--region", "us-west-2", "--dry-run" },
+      { env = {} })
+    assert.equal(0, r.code, r.err)
+    assert.matches("'https://api%-us%-west%-2%.acrcloud%.com/api/fs%-containers/10005/files'",
+      r.out)
+    -- against another base URL (the emulator), there is nothing to look up
+    local before = emu.request_count()
+    r = acr { "list_fs_files", "--container-id", "10005", "--dry-run" }
+    assert.equal(0, r.code, r.err)
+    assert.equal(before + 1, emu.request_count())
   end)
 
   it("needs no token", function()
@@ -576,6 +593,25 @@ describe("acr workflows", function()
     local r = acr { "-o", "csv", "stats", "15", "2021-04-09", "2021-04-10" }
     assert.equal(2, r.code)
     assert.matches("%-%-output before 'stats' is acr's", r.err)
+  end)
+end)
+
+describe("scripts/demo.sh", function()
+  it("prints its help for -h, exit 0, and refuses arguments, exit 2", function()
+    local function run(a)
+      local p = assert(io.popen("bash " .. q(here .. "/../scripts/demo.sh") .. " " .. a
+        .. " 2>&1 </dev/null"))
+      local out = p:read("a")
+      local _, _, code = p:close()
+      return code, out
+    end
+    local code, out = run("-h")
+    assert.equal(0, code)
+    assert.matches("^The README's demo", out)
+    assert.not_matches("Emulator of the ACRCloud", out)
+    code, out = run("--bogus")
+    assert.equal(2, code)
+    assert.matches("unexpected argument '%-%-bogus'", out)
   end)
 end)
 

@@ -324,10 +324,11 @@ describe("acrlua modules", function()
     assert.are.equal("table", r.out)
   end)
 
-  it("preloads acrcloud.httpd and acrcloud.tz", function()
+  it("preloads acrcloud.httpd, acrcloud.process and acrcloud.tz", function()
     local r = run({ "-e", 'io.write(type(package.preload["acrcloud.httpd"]), " ",'
+      .. ' type(package.preload["acrcloud.process"]), " ",'
       .. ' type(package.preload["acrcloud.tz"]))' })
-    assert.are.equal("function function", r.out)
+    assert.are.equal("function function function", r.out)
   end)
 
   it("loads the system cjson module into the same Lua", function()

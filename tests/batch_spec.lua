@@ -142,7 +142,7 @@ describe("batch", function()
     local script = temp.name()
     support.write_file(script, string.format([[
 local client = require("acrcloud").new{ token = %q, base_url = %q }
-os.execute("(sleep 1; kill -INT " .. require("acrcloud.httpd").getpid() .. ") &")
+os.execute("(sleep 1; kill -INT " .. require("acrcloud.process").getpid() .. ") &")
 local calls = {}
 for i = 1, 4 do calls[i] = { "list_buckets", {} } end
 client:batch(calls)

@@ -3,6 +3,7 @@
 local cjson = require "cjson"
 local emulator = require "acrcloud.emulator"
 local httpd = require "acrcloud.httpd"
+local process = require "acrcloud.process"
 local support = dofile("tests/support.lua")
 
 local ACRLUA = os.getenv("ACRLUA") or "build/acrlua"
@@ -78,7 +79,7 @@ describe("the emulator's spawn", function()
   it("gives the URL, port and pid of a running child", function()
     assert.matches("^http://127%.0%.0%.1:%d+/api$", emu.url)
     assert.are.equal(emu.port, tonumber(emu.url:match(":(%d+)/")))
-    assert.is_true(httpd.kill(emu.pid, "0"))
+    assert.is_true(process.kill(emu.pid, "0"))
   end)
 
   it("stops the child, idempotently", function()
@@ -203,8 +204,8 @@ describe("the emulator's routing", function()
     local out = os.tmpname()
     local p = assert(io.popen(curl_command("GET", server.url .. "/widgets",
       { token = "t", out = out })))
-    local deadline = httpd.now() + 5
-    while server.request_count < 1 and httpd.now() < deadline do server:step(0.05) end
+    local deadline = process.now() + 5
+    while server.request_count < 1 and process.now() < deadline do server:step(0.05) end
     for _ = 1, 5 do server:step(0.05) end
     local status = p:read("a")
     p:close()
@@ -548,22 +549,22 @@ end)
 
 describe("the emulator under load", function()
   it("delays a request asked to be delayed", function()
-    local t0 = httpd.now()
+    local t0 = process.now()
     local res = request("GET", "/base-projects/15", { headers = { ["X-Emulator-Delay"] = "1" } })
     assert.are.equal(200, res.status)
-    assert.is_true(httpd.now() - t0 >= 1)
+    assert.is_true(process.now() - t0 >= 1)
   end)
 
   it("does not hold up other requests behind a delayed one", function()
-    local t0 = httpd.now()
+    local t0 = process.now()
     local slow = assert(io.popen(curl_command("GET", emu.url .. "/base-projects/15",
       { headers = { ["X-Emulator-Delay"] = "2" } }) .. " -o /dev/null"))
     sleep(0.2)
     local fast = request("GET", "/base-projects/14")
-    local fast_time = httpd.now() - t0
+    local fast_time = process.now() - t0
     local slow_status = slow:read("a")
     slow:close()
-    local slow_time = httpd.now() - t0
+    local slow_time = process.now() - t0
     assert.are.equal(200, fast.status)
     assert.is_true(fast_time < 1.5, "the quick request took " .. fast_time .. "s")
     assert.are.equal("200", slow_status)
@@ -574,11 +575,11 @@ describe("the emulator under load", function()
     local one = curl_command("GET", emu.url .. "/base-projects/15",
       { headers = { ["X-Emulator-Delay"] = "1" } }) .. " -o /dev/null; echo"
     local script = "for i in $(seq 1 50); do (" .. one .. ") & done; wait"
-    local t0 = httpd.now()
+    local t0 = process.now()
     local p = assert(io.popen("sh -c " .. q(script)))
     local out = p:read("a")
     p:close()
-    local elapsed = httpd.now() - t0
+    local elapsed = process.now() - t0
     -- Each curl writes its status in one write; they may share a line.
     local _, ok = out:gsub("200", "")
     assert.are.equal(50, ok)

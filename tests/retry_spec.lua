@@ -220,7 +220,7 @@ describe("an interrupt", function()
     local script = os.tmpname()
     support.write_file(script, string.format([[
 local client = require("acrcloud").new{ token = %q, base_url = %q }
-os.execute("(sleep 1; kill -INT " .. require("acrcloud.httpd").getpid() .. ") &")
+os.execute("(sleep 1; kill -INT " .. require("acrcloud.process").getpid() .. ") &")
 client:list_base_projects{}
 io.stdout:write("not interrupted\n")
 ]], TOKEN, emu.url))

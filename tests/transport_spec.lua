@@ -51,10 +51,12 @@ describe("multipart uploads", function()
 end)
 
 describe("raw answers", function()
+  -- the emulator keeps 30 days of recordings: an hour ago is inside them.
+  -- One instant for every call, so that two calls ask for the same bytes.
+  local an_hour_ago = os.date("!%Y%m%d%H%M%S", os.time() - 3600)
   local function recording(client, extra)
-    -- the emulator keeps 30 days of recordings: an hour ago is inside them
     local params = { pid = 17913, stream_id = "s-XXXXXX",
-      timestamp_utc = os.date("!%Y%m%d%H%M%S", os.time() - 3600), played_duration = 10 }
+      timestamp_utc = an_hour_ago, played_duration = 10 }
     for k, v in pairs(extra or {}) do params[k] = v end
     return client:get_stream_recording(params)
   end
@@ -280,7 +282,7 @@ describe("an interrupt", function()
     -- handler is in place, whatever the time the interpreter took to start.
     write_file(script, string.format([[
 local client = require("acrcloud").new{ token = %q, base_url = %q, timeout = 60 }
-os.execute("(sleep 1; kill -INT " .. require("acrcloud.httpd").getpid() .. ") &")
+os.execute("(sleep 1; kill -INT " .. require("acrcloud.process").getpid() .. ") &")
 local body, err = client:list_base_projects{}
 io.stderr:write("returned: ", tostring(err and err.kind), "\n")
 ]], TOKEN, emu.url))

@@ -156,6 +156,29 @@ function M.op_description(op)
   return table.concat(lines, "\n")
 end
 
+--- The usage line of an operation: required flags bare, the others in
+-- brackets, wrapped at 80 columns.
+function M.op_usage(op)
+  local head = "Usage: " .. M.NAME .. " " .. op.name
+  local words = {}
+  for _, p in ipairs(op.params or {}) do
+    local w = "--" .. M.flag_of(p) .. " <" .. metavar(p):lower() .. ">"
+    words[#words + 1] = p.required and w or "[" .. w .. "]"
+  end
+  local lines, line = {}, head
+  local indent = string.rep(" ", #"Usage: ")
+  for _, w in ipairs(words) do
+    if #line + 1 + #w > 80 and line ~= head then
+      lines[#lines + 1] = line
+      line = indent .. w
+    else
+      line = line .. " " .. w
+    end
+  end
+  lines[#lines + 1] = line
+  return table.concat(lines, "\n")
+end
+
 -- ------------------------------------------------------------ the parser
 
 local function option_words(spec) -- "-o --output" -> "-o", "--output"
@@ -229,6 +252,7 @@ function M.parser()
       local c = p:command(op.name)
         :summary(op.summary)
         :description(M.op_description(op))
+        :usage(M.op_usage(op))
         :add_help(false)
       add_params(c, op)
       cmds[#cmds + 1] = c
@@ -498,9 +522,23 @@ local function run_operation(op, args, sys)
   local output_file = params.output
 
   if args.dry_run then
+    -- An operation whose host follows a container's region would ask the
+    -- API for it (only with the default base URL): sending nothing means
+    -- asking for the region instead.
+    local default_base = copts.base_url == nil or copts.base_url == acrcloud.default_base_url
+    if op.region_from and default_base then
+      for _, prm in ipairs(op.params or {}) do
+        if prm.location == "host" and params[prm.name] == nil then
+          usage_error(string.format("--dry-run: the host of %s follows the region of the "
+            .. "object --%s names, which only the API can tell: give --%s", op.name,
+            op.region_from, M.flag_of(prm)))
+        end
+      end
+    end
     local client = acrcloud.new { token = "dry-run", base_url = copts.base_url }
-    local prepared = checked(client.prepare, client, op.name, params)
+    local prepared, err = checked(client.prepare, client, op.name, params)
     client:close()
+    if not prepared then fail(err, sys) end
     sys.stdout:write(M.curl_command(op, prepared, output_file))
     if args.all then
       sys.stderr:write("acr: --all sends this request, then the same with page=2, 3, ... "

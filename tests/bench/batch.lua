@@ -16,7 +16,16 @@
 -- the others, interleaved, median shown).
 local acrcloud = require "acrcloud"
 local emulator = require "acrcloud.emulator"
-local now = require("acrcloud.httpd").now
+-- the library's monotonic clock (acrcloud.httpd.now in older builds)
+local now
+for _, name in ipairs{ "acrcloud.process", "acrcloud.httpd" } do
+  local ok, m = pcall(require, name)
+  if ok and type(m) == "table" and m.now then
+    now = m.now
+    break
+  end
+end
+if not now then error("this build has no acrcloud.process.now or acrcloud.httpd.now", 0) end
 
 local function env_number(name, default)
   local v = os.getenv(name)

@@ -14,20 +14,23 @@ if not (mode and target and n and n >= 1) then
   os.exit(2)
 end
 
--- A wall clock: the emulator's monotonic one when the module is there
--- (acrlua), else date(1), read only before and after the loop.
+-- A wall clock: the library's monotonic one when it is there (acrlua:
+-- acrcloud.process.now, acrcloud.httpd.now in older builds), else date(1),
+-- read only before and after the loop.
 local now
-do
-  local ok, httpd = pcall(require, "acrcloud.httpd")
-  if ok and httpd.now then
-    now = httpd.now
-  else
-    now = function()
-      local p = assert(io.popen("date +%s.%N"))
-      local t = tonumber(p:read("l"))
-      p:close()
-      return t
-    end
+for _, name in ipairs{ "acrcloud.process", "acrcloud.httpd" } do
+  local ok, m = pcall(require, name)
+  if ok and type(m) == "table" and m.now then
+    now = m.now
+    break
+  end
+end
+if not now then
+  now = function()
+    local p = assert(io.popen("date +%s.%N"))
+    local t = tonumber(p:read("l"))
+    p:close()
+    return t
   end
 end
 

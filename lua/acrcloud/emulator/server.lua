@@ -11,6 +11,7 @@ local httpd = require "acrcloud.httpd"
 local json = require "acrcloud.emulator.json"
 local multipart = require "acrcloud.emulator.multipart"
 local presigned = require "acrcloud.emulator.presigned"
+local process = require "acrcloud.process"
 local routes = require "acrcloud.emulator.routes"
 local state_mod = require "acrcloud.emulator.state"
 local validate = require "acrcloud.emulator.validate"
@@ -257,7 +258,7 @@ function Server:remember(entry)
 end
 
 function Server:handle(req)
-  local started = httpd.now()
+  local started = process.now()
   -- An absolute-form target (GET http://host/path) is served by its path.
   req.path = req.path:gsub("^[Hh][Tt][Tt][Pp][Ss]?://[^/]*", "")
   self.request_count = self.request_count + 1
@@ -323,12 +324,12 @@ function Server:send(res)
     status = res.status
   end
   res.entry.status = status
-  self:log("%s %s %s %.1fms", res.method, res.target, status, (httpd.now() - res.started) * 1e3)
+  self:log("%s %s %s %.1fms", res.method, res.target, status, (process.now() - res.started) * 1e3)
 end
 
 -- Sends the held-back answers that are due.
 function Server:flush()
-  local now = httpd.now()
+  local now = process.now()
   while self.pending[1] and self.pending[1].due <= now do
     self:send(table.remove(self.pending, 1))
   end
@@ -340,7 +341,7 @@ function Server:step(max_wait)
   local wait = max_wait
   local first = self.pending[1]
   if first then
-    local until_due = math.max(0, first.due - httpd.now())
+    local until_due = math.max(0, first.due - process.now())
     wait = wait and math.min(wait, until_due) or until_due
   end
   for _, req in ipairs(self.http:poll(wait)) do self:handle(req) end
@@ -349,11 +350,11 @@ end
 
 -- server:run([lifetime]): serves until closed, or for lifetime seconds.
 function Server:run(lifetime)
-  local deadline = lifetime and httpd.now() + lifetime
+  local deadline = lifetime and process.now() + lifetime
   while not self.closed do
     local wait
     if deadline then
-      wait = deadline - httpd.now()
+      wait = deadline - process.now()
       if wait <= 0 then break end
     end
     self:step(wait)

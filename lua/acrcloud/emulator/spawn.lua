@@ -6,7 +6,7 @@
 -- never spawns emulators itself). It prints one line, "<url> <pid>", then
 -- writes only to stderr. It dies with its parent (PR_SET_PDEATHSIG) and by
 -- itself when its lifetime is over.
-local httpd = require "acrcloud.httpd"
+local process = require "acrcloud.process"
 
 local M = {}
 
@@ -49,7 +49,7 @@ end
 -- it with -e would run the application again.
 local function interpreter(opts)
   if opts.interpreter then return opts.interpreter end
-  local self_exe = httpd.self_exe()
+  local self_exe = process.self_exe()
   local name = self_exe and self_exe:match("([^/]+)$") or ""
   if name:match("^acrlua") or name:match("^lua[%d.]*$") then return self_exe end
   local env = os.getenv("ACRLUA")
@@ -80,7 +80,7 @@ function M.spawn(opts)
   local token = opts.token or M.random_token()
   local child = {
     token = token, host = opts.host or "127.0.0.1", port = opts.port or 0,
-    lifetime = opts.lifetime or 600, quiet = opts.quiet ~= false, parent = httpd.getpid(),
+    lifetime = opts.lifetime or 600, quiet = opts.quiet ~= false, parent = process.getpid(),
   }
   local setup = string.format("package.path = %q; package.cpath = %q", package.path,
     package.cpath)
@@ -100,7 +100,7 @@ function M.spawn(opts)
   function handle.stop()
     if stopped then return end
     stopped = true
-    httpd.kill(handle.pid, "TERM")
+    process.kill(handle.pid, "TERM")
     pipe:close()
   end
   return setmetatable(handle, { __gc = handle.stop, __close = handle.stop })
@@ -108,9 +108,9 @@ end
 
 -- The child's side (see spawn above).
 function M.child(opts)
-  if opts.parent then httpd.exit_with_parent(opts.parent) end
+  if opts.parent then process.exit_with_parent(opts.parent) end
   local server = require("acrcloud.emulator.server").new(opts)
-  io.stdout:write(server.url, " ", httpd.getpid(), "\n")
+  io.stdout:write(server.url, " ", process.getpid(), "\n")
   io.stdout:flush()
   server:run(opts.lifetime)
 end
