@@ -15,12 +15,16 @@
 #
 # Instructions per call: valgrind --tool=callgrind of a run of N calls and
 # one of 2N; (I(2N) - I(N)) / N, so start-up and the first connection do not
-# count. Only the client process is counted (nginx is another process).
+# count. Only the client process is counted (nginx is another process). Lua
+# seeds its string hashes anew in each process, which moves a decoded call's
+# count by a percent or two from one process to the next: each row is
+# measured BENCH_CALLGRIND_RUNS times, the median shown with its spread.
 # Calls per second: each run makes one untimed call, then times the next ones
 # with a monotonic clock; the median of BENCH_ROUNDS rounds, the rows
 # interleaved (A B C D A B C D ...) because the machine is shared.
 #
-# Environment: BENCH_CALLGRIND_N (default 200), BENCH_RATE_N (calls per timed
+# Environment: BENCH_CALLGRIND_N (default 200), BENCH_CALLGRIND_RUNS (default
+# 3), BENCH_RATE_N (calls per timed
 # run, default 1000), BENCH_ROUNDS (default 15). The per-function profile of
 # a decoded call goes to BUILD_DIR/bench/call-decoded-profile.txt.
 set -eu
@@ -32,6 +36,7 @@ if [ $# -ge 2 ]; then
   baseline=$(cd "$2" 2>/dev/null && pwd) || { echo "call.sh: no baseline build directory $2" >&2; exit 2; }
 fi
 cg_n=${BENCH_CALLGRIND_N:-200}
+cg_runs=${BENCH_CALLGRIND_RUNS:-3}
 rate_n=${BENCH_RATE_N:-1000}
 rounds=${BENCH_ROUNDS:-15}
 
@@ -133,17 +138,30 @@ for k in "${keys[@]}"; do
 done
 [ -n "${ok[curl]}" ] && [ -n "${ok[cjson]}" ] && [ -n "${ok[decoded]}" ] || exit 1
 
-# Instructions per call.
+# Instructions per call, median of cg_runs processes (pairs of runs).
 total_ir() { awk '/^summary:/ { print $2; exit }' "$1"; }
-declare -A ir
-echo "measuring instructions (callgrind, runs of $cg_n and $((2 * cg_n)) calls per row)..." >&2
+median() { tr ' ' '\n' | awk 'NF' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+declare -A ir irs spread
+echo "measuring instructions (callgrind, $cg_runs x runs of $cg_n and $((2 * cg_n)) calls per row)..." >&2
+for r in $(seq "$cg_runs"); do
+  for k in "${keys[@]}"; do
+    [ -n "${ok[$k]}" ] || continue
+    for n in "$cg_n" $((2 * cg_n)); do
+      valgrind --tool=callgrind -q --callgrind-out-file="$tmp/$k.$r.$n.cg" ${cmd[$k]} "$n" >/dev/null
+    done
+    irs[$k]="${irs[$k]:-} $(( ($(total_ir "$tmp/$k.$r.$((2 * cg_n)).cg") - $(total_ir "$tmp/$k.$r.$cg_n.cg")) / cg_n ))"
+    # only the first pair of the decoded call is kept, for its profile
+    [ "$r" = 1 ] && [ "$k" = decoded ] || rm -f "$tmp/$k.$r".*.cg
+  done
+done
 for k in "${keys[@]}"; do
   [ -n "${ok[$k]}" ] || continue
-  for n in "$cg_n" $((2 * cg_n)); do
-    valgrind --tool=callgrind -q --callgrind-out-file="$tmp/$k.$n.cg" ${cmd[$k]} "$n" >/dev/null
-  done
-  ir[$k]=$(( ($(total_ir "$tmp/$k.$((2 * cg_n)).cg") - $(total_ir "$tmp/$k.$cg_n.cg")) / cg_n ))
+  ir[$k]=$(echo "${irs[$k]}" | median | awk '{ printf "%d", $1 }')
+  spread[$k]=$(echo "${irs[$k]}" | tr ' ' '\n' | awk -v m="${ir[$k]}" 'NF {
+      if (lo == "" || $1 < lo) lo = $1; if (hi == "" || $1 > hi) hi = $1 }
+    END { printf "%.1f%%", 100 * (hi - lo) / m }')
 done
+decoded_ir1=$(echo "${irs[decoded]}" | awk '{ print $1 }')
 
 # Calls per second, interleaved rounds, median per row.
 declare -A rates
@@ -155,7 +173,6 @@ for _ in $(seq "$rounds"); do
     rates[$k]="${rates[$k]:-} $r"
   done
 done
-median() { tr ' ' '\n' | awk 'NF' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 declare -A rate
 for k in "${keys[@]}"; do
   [ -n "${ok[$k]}" ] && rate[$k]=$(echo "${rates[$k]}" | median)
@@ -165,26 +182,27 @@ done
 commas='function commas(x,  s, out) { s = sprintf("%d", x); out = ""
   while (length(s) > 3) { out = "," substr(s, length(s) - 2) out; s = substr(s, 1, length(s) - 3) }
   return s out }'
-row() { # label instructions rate [note]
-  awk -v l="$1" -v i="$2" -v r="$3" -v note="${4:-}" "$commas"'
+row() { # label instructions spread rate [note]
+  awk -v l="$1" -v i="$2" -v sp="$3" -v r="$4" -v note="${5:-}" "$commas"'
   BEGIN {
     fi = (i == "") ? "n/a" : commas(i)
     fr = (r == "") ? "n/a" : commas(r + 0.5)
     fu = (r == "") ? "n/a" : sprintf("%.1f", 1e6 / r)
-    printf "  %-36s %12s %10s %9s%s\n", l, fi, fr, fu, (note == "") ? "" : "  " note }'
+    printf "  %-36s %12s %7s %10s %9s%s\n", l, fi, sp, fr, fu, (note == "") ? "" : "  " note }'
 }
 floor_ir=$(( ${ir[curl]} + ${ir[cjson]} ))
 floor_rate=$(awk -v a="${rate[curl]}" -v b="${rate[cjson]}" 'BEGIN { print 1 / (1 / a + 1 / b) }')
 
 echo
-echo "  instructions per call: callgrind, (run of $((2 * cg_n)) - run of $cg_n) / $cg_n, client process only"
+echo "  instructions per call: callgrind, (run of $((2 * cg_n)) - run of $cg_n) / $cg_n, client process only;"
+echo "    the median of $cg_runs processes, spread: (max - min) / median"
 echo "  calls/s: median of $rounds interleaved runs of $rate_n calls (2-core shared machine: noisy)"
 echo
-printf "  %-36s %12s %10s %9s\n" "" "instr/call" "calls/s" "us/call"
+printf "  %-36s %12s %7s %10s %9s\n" "" "instr/call" "spread" "calls/s" "us/call"
 for k in "${keys[@]}"; do
-  row "${label[$k]}" "${ir[$k]:-}" "${rate[$k]:-}"
+  row "${label[$k]}" "${ir[$k]:-}" "${spread[$k]:-}" "${rate[$k]:-}"
   if [ "$k" = cjson ]; then
-    row "  floor: raw libcurl + cjson.decode" "$floor_ir" "$floor_rate" "(sum of the two rows)"
+    row "  floor: raw libcurl + cjson.decode" "$floor_ir" "" "$floor_rate" "(sum of the two rows)"
   fi
 done
 
@@ -210,7 +228,7 @@ awk -v a="$floor_rate" -v b="${rate[decoded]}" 'BEGIN { printf "  %-46s %7.3fx\n
 # the heaviest functions, all per call (run of 2N minus run of N).
 per_call_costs() { # inclusive(yes|no) -> "cost<TAB>function [object]" per call
   for n in "$cg_n" $((2 * cg_n)); do
-    callgrind_annotate --inclusive="$1" --threshold=100 --auto=no "$tmp/decoded.$n.cg" |
+    callgrind_annotate --inclusive="$1" --threshold=100 --auto=no "$tmp/decoded.1.$n.cg" |
       awk -v n="$n" '/^ *[0-9,]+ +\( *[0-9.]+%\) / && !/PROGRAM TOTALS/ {
         c = $1; gsub(",", "", c); sub(/^ *[0-9,]+ +\( *[0-9.]+%\) +/, ""); print n "\t" c "\t" $0 }'
   done | awk -F '\t' -v lo="$cg_n" '{ if ($1 == lo) v[$3] -= $2; else v[$3] += $2 }
@@ -222,7 +240,7 @@ per_call_costs no >"$tmp/self.txt"
 per_call_costs yes >"$tmp/incl.txt"
 {
   echo "client:list_base_projects{} on $size bytes: instructions per call, callgrind run of $((2 * cg_n)) minus run of $cg_n, / $cg_n"
-  echo "total per call: ${ir[decoded]}"
+  echo "total per call: $decoded_ir1 (the first of the $cg_runs processes measured)"
   echo
   echo "== self cost, by function"
   head -n 60 "$tmp/self.txt"
@@ -232,7 +250,7 @@ per_call_costs yes >"$tmp/incl.txt"
   head -n 60 "$tmp/incl.txt"
 } >"$profile"
 echo
-echo "  where a decoded call's ${ir[decoded]} instructions go (self cost by shared object):"
+echo "  where a decoded call's instructions go (self cost by shared object; one process: $decoded_ir1):"
 awk -F '\t' '{
     o = ($2 ~ /\[/) ? $2 : ""; sub(/.*\[/, "", o); sub(/\].*/, "", o)
     if (o ~ /libcurl/) g = "libcurl (the transfer)"
@@ -243,14 +261,14 @@ awk -F '\t' '{
     else g = "other (ld.so, libcrypto, inlined code named by no object...)"
     s[g] += $1 }
   END { for (g in s) printf "%d\t%s\n", s[g], g }' "$tmp/self.txt" | sort -k1,1nr |
-  awk -F '\t' -v t="${ir[decoded]}" "$commas"'
+  awk -F '\t' -v t="$decoded_ir1" "$commas"'
     { printf "    %10s  %5.1f%%  %s\n", commas($1), 100 * $1 / t, $2 }'
 echo "  acrlua's heaviest functions (inclusive, per call):"
 # (the start-up wrappers around the whole run, at 100%, left out, and the
 # deeper levels of a recursive function, NAME'2, whose inclusive cost
 # callgrind_annotate counts once per level: NAME's own line holds the whole)
 grep -P '\t.*\[[^]]*/acrlua\]' "$tmp/incl.txt" | grep -v -P "'[0-9]+ \[" |
-  awk -F '\t' -v t="${ir[decoded]}" "$commas"'
+  awk -F '\t' -v t="$decoded_ir1" "$commas"'
   $1 < 0.995 * t && shown++ < 10 { f = $2; sub(/ \[.*/, "", f); sub(/^.*:/, "", f)
     printf "    %10s  %5.1f%%  %s\n", commas($1), 100 * $1 / t, f }'
 echo "  the full profile: $profile"
