@@ -8,7 +8,7 @@
 set -eu
 build=${1:-build}
 n=${2:-200}
-body=tests/fixtures/json/base-projects.json
+body=tests/bench/base-projects.json
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

@@ -1,29 +1,32 @@
--- Writes tests/fixtures/json/base-projects.json: the emulator's answer to
--- GET /base-projects (the bytes it sends) with enough projects for about
--- 7 KB, the body the decode benchmark reads.
+-- Writes tests/bench/base-projects.json, the body the call benchmark serves:
+-- the emulator's answer to GET /api/base-projects after enough projects were
+-- created to reach about 7 KB, with the emulator's address in `links` and
+-- `meta.path` replaced by the real API's. Run from the repository root:
 --
---   build/acrlua tests/bench/make-base-projects.lua [OUT]
+--   build/acrlua tests/bench/make-base-projects.lua [OUTPUT]
 local acrcloud = require "acrcloud"
 
-local out = arg[1] or "tests/fixtures/json/base-projects.json"
-local token = "bench-token"
-local emu = require("acrcloud.emulator").spawn{ token = token }
-local client = acrcloud.new{ token = token, base_url = emu.url }
-local seeded = assert(client:list_base_projects{}).meta.total
-for i = seeded + 1, 12 do
-  assert(client:create_base_project{ name = "bench-project-" .. i, region = "eu-west-1",
-    type = "AVR", buckets = { 8881, 8883 } })
+local TARGET = 7000
+local output = arg[1] or "tests/bench/base-projects.json"
+
+local emu <close> = setmetatable(require("acrcloud.emulator").spawn{ token = "bench" },
+  { __close = function(e) e.stop() end })
+local client = acrcloud.new{ token = "bench", base_url = emu.url }
+
+local regions = { "eu-west-1", "us-west-2", "ap-southeast-1" }
+local body
+for i = 1, 50 do
+  body = assert(client:list_base_projects({}, { raw = true }))
+  if #body >= TARGET then break end
+  assert(client:create_base_project{
+    name = string.format("bench-project-%02d", i), region = regions[i % 3 + 1],
+    type = "AVR", buckets = { 8881, 8883 }, audio_type = "recorded",
+    external_ids = { "spotify", "isrc", "deezer" },
+  })
 end
--- The bytes as sent: curl, since the client decodes what it receives.
-local cmd = string.format("curl -sf -H 'Authorization: Bearer %s' '%s/base-projects'", token,
-  emu.url)
-local pipe = assert(io.popen(cmd))
-local body = pipe:read("a")
-pipe:close()
-emu.stop()
-client:close()
-assert(acrcloud.decode(body), "the answer is JSON")
-local f = assert(io.open(out, "wb"))
+body = body:gsub(emu.url:gsub("%p", "%%%0"), "https://api-v2.acrcloud.com/api")
+assert(acrcloud.decode(body), "not JSON")
+local f = assert(io.open(output, "wb"))
 f:write(body)
 f:close()
-print(string.format("%s: %d bytes", out, #body))
+print(string.format("%s: %d bytes", output, #body))
