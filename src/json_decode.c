@@ -195,12 +195,13 @@ static const char *unescape(decoder *d, const char *open, const char *p,
  * its opening quote, p its first backslash. */
 static const char *parse_escaped(decoder *d, const char *open, const char *p) {
   size_t used = (size_t)(p - open - 1);
-  memcpy(room(d, 0, used), open + 1, used);
+  if (used) memcpy(room(d, 0, used), open + 1, used); /* no scratch yet: NULL */
   do {
     if (!(p = unescape(d, open, p, &used))) return NULL;
     const char *stop = string_stop(p, d->end);
     if (stop >= d->end) return failed(d, open, "unterminated string starting");
-    memcpy(room(d, used, (size_t)(stop - p)) + used, p, (size_t)(stop - p));
+    if (stop > p)
+      memcpy(room(d, used, (size_t)(stop - p)) + used, p, (size_t)(stop - p));
     used += (size_t)(stop - p);
     p = stop;
   } while (*p == '\\');

@@ -285,6 +285,16 @@ describe("strings", function()
     end
   end)
 
+  it("decodes an escape at the start of the first string of a fresh state", function()
+    -- found by tests/fuzz (UBSan: memcpy from an empty scratch): a new
+    -- process, so that nothing was decoded before
+    local p = assert(io.popen(string.format("%q -e %q 2>&1; echo \"exit $?\"",
+      assert(os.getenv("ACRLUA")), [[io.write(require("acrcloud").decode('"\\u00e9x"'))]])))
+    local out = p:read("a")
+    p:close()
+    assert.equal("éxexit 0\n", out)
+  end)
+
   it("decodes \\u escapes and surrogate pairs to UTF-8", function()
     assert.equal("é€😀", decode([["\u00e9\u20AC\ud83d\ude00"]]))
     assert.equal("a/b", decode([["a\/b"]]))
