@@ -53,10 +53,11 @@
 
 /* A zone after validation: either a fixed offset or a parsed zone file. */
 typedef struct {
-  int fixed;                    /* 1: `offset` applies at all times */
-  long offset;                  /* seconds east of UTC, when fixed */
-  const acr_tzfile *file;       /* when not fixed; owned by the cache */
-  char name[MAX_ZONE_NAME + 1]; /* the name as given (for messages) */
+  int fixed;              /* 1: `offset` applies at all times */
+  long offset;            /* seconds east of UTC, when fixed */
+  const acr_tzfile *file; /* when not fixed; owned by the cache */
+  const char *name;       /* the name as given (for messages); a Lua
+                             string on the caller's stack */
 } zone_t;
 
 /* A civil date and time, as parsed from or printed to the API's format. */
@@ -92,9 +93,28 @@ static void seconds_to_civil(int64_t t, civil_t *c) {
   c->sec = (int)(rest % 60);
 }
 
+static void put_digits(char *out, long value, int n) {
+  while (n-- > 0) {
+    out[n] = (char)('0' + value % 10);
+    value /= 10;
+  }
+}
+
+/* "YYYY-mm-dd HH:MM:SS" for years 1 to 9999 (by hand: snprintf was most of
+ * the cost of a conversion). */
 static void format_civil(const civil_t *c, char out[TIME_LEN + 1]) {
-  snprintf(out, TIME_LEN + 1, "%04ld-%02d-%02d %02d:%02d:%02d", c->year,
-           c->month, c->day, c->hour, c->min, c->sec);
+  put_digits(out, c->year, 4);
+  out[4] = '-';
+  put_digits(out + 5, c->month, 2);
+  out[7] = '-';
+  put_digits(out + 8, c->day, 2);
+  out[10] = ' ';
+  put_digits(out + 11, c->hour, 2);
+  out[13] = ':';
+  put_digits(out + 14, c->min, 2);
+  out[16] = ':';
+  put_digits(out + 17, c->sec, 2);
+  out[TIME_LEN] = '\0';
 }
 
 /* "+HH:MM" for an offset in seconds (with ":SS" when it is not whole
@@ -214,23 +234,31 @@ static int load_zone(acr_tzfile *tz, const char *path, const struct stat *st,
   return ok;
 }
 
-/* A named zone: from the cache, or read from its file and cached. */
-static int named_zone(lua_State *L, const char *s, zone_t *z, char *msg) {
+/* A named zone (argument `arg`, already checked): from the cache, or read
+ * from its file and cached. The cache maps the name to a userdata whose user
+ * value is the zone directory it was read from. */
+static int named_zone(lua_State *L, int arg, const char *s, zone_t *z,
+                      char *msg) {
   const char *dir = getenv("TZDIR");
   char path[4096];
   struct stat st;
   acr_tzfile *tz;
   if (dir == NULL || dir[0] == '\0') dir = DEFAULT_TZDIR;
+  lua_pushvalue(L, arg);
+  if (lua_rawget(L, CACHE) == LUA_TUSERDATA) {
+    int same;
+    lua_getiuservalue(L, -1, 1);
+    same = strcmp(lua_tostring(L, -1), dir) == 0;
+    z->file = lua_touserdata(L, -2);
+    lua_pop(L, 2);
+    if (same) return 1;
+  } else {
+    lua_pop(L, 1);
+  }
   if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, s) >= sizeof path) {
     snprintf(msg, MSG_SIZE, "time zone directory path too long");
     return 0;
   }
-  if (lua_getfield(L, CACHE, path) == LUA_TUSERDATA) {
-    z->file = lua_touserdata(L, -1);
-    lua_pop(L, 1);
-    return 1;
-  }
-  lua_pop(L, 1);
   if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
     snprintf(msg, MSG_SIZE,
              "unknown time zone \"%.100s\" (no such zone under %.300s)", s,
@@ -239,22 +267,29 @@ static int named_zone(lua_State *L, const char *s, zone_t *z, char *msg) {
   }
   /* The userdata first: once the file is parsed, nothing may raise before
    * its __gc owns what was allocated. */
-  tz = lua_newuserdatauv(L, sizeof *tz, 0);
+  tz = lua_newuserdatauv(L, sizeof *tz, 1);
   memset(tz, 0, sizeof *tz);
   luaL_setmetatable(L, ZONE_META);
+  lua_pushstring(L, dir);
+  lua_setiuservalue(L, -2, 1);
   if (!load_zone(tz, path, &st, s, dir, msg)) {
     lua_pop(L, 1);
     return 0;
   }
-  lua_setfield(L, CACHE, path);
+  lua_pushvalue(L, arg);
+  lua_insert(L, -2);
+  lua_rawset(L, CACHE);
   z->file = tz;
   return 1;
 }
 
-/* Fills `z` or writes a reason into `msg` and returns 0. */
-static int resolve_zone(lua_State *L, const char *s, size_t len, zone_t *z,
-                        char *msg) {
+/* Fills `z` from argument `arg` (a string) or writes a reason into `msg`
+ * and returns 0. */
+static int resolve_zone(lua_State *L, int arg, zone_t *z, char *msg) {
+  size_t len;
+  const char *s = lua_tolstring(L, arg, &len);
   memset(z, 0, sizeof *z);
+  z->name = s;
   if (strlen(s) != len) {
     snprintf(msg, MSG_SIZE, "time zone contains a NUL byte");
     return 0;
@@ -268,7 +303,6 @@ static int resolve_zone(lua_State *L, const char *s, size_t len, zone_t *z,
       return 0;
     }
     z->fixed = 1;
-    snprintf(z->name, sizeof z->name, "%s", s);
     return 1;
   }
   if (!plausible_name(s, len)) {
@@ -279,16 +313,13 @@ static int resolve_zone(lua_State *L, const char *s, size_t len, zone_t *z,
              len > 64 ? 64 : (int)len, s);
     return 0;
   }
-  if (!named_zone(L, s, z, msg)) return 0;
-  snprintf(z->name, sizeof z->name, "%s", s);
-  return 1;
+  return named_zone(L, arg, s, z, msg);
 }
 
 static void check_zone(lua_State *L, int arg, zone_t *z) {
-  size_t len;
-  const char *s = luaL_checklstring(L, arg, &len);
   char msg[MSG_SIZE];
-  if (!resolve_zone(L, s, len, z, msg)) luaL_argerror(L, arg, msg);
+  luaL_checklstring(L, arg, NULL); /* a number becomes a string in place */
+  if (!resolve_zone(L, arg, z, msg)) luaL_argerror(L, arg, msg);
 }
 
 static void check_civil(lua_State *L, int arg, civil_t *c) {
@@ -401,7 +432,7 @@ static int l_check(lua_State *L) {
   const char *s = luaL_checklstring(L, 1, &len);
   zone_t z;
   char msg[MSG_SIZE];
-  if (!resolve_zone(L, s, len, &z, msg)) {
+  if (!resolve_zone(L, 1, &z, msg)) {
     lua_pushnil(L);
     lua_pushstring(L, msg);
     return 2;
