@@ -44,36 +44,53 @@ Options:
   -j, --journal FILE    the journal (default: FILE.csv.journal, next to it)
   -n, --dry-run         check the file and show what would be sent; send and
                         write nothing
-      --resend-unknown  send rows of unknown fate again (see below)
-      --assume-sent     record rows of unknown fate as sent, without sending
+      --resend-unknown  the batch of unknown fate is not on the server: send
+                        it again (see below)
+      --assume-sent     the batch of unknown fate is on the server: record it
+                        as sent, without sending
       --base-url URL    the API base URL (default: $ACRCLOUD_BASE_URL)
       --profile NAME    the profile that gives the token and base URL
   -h, --help            this help
 
 Interruptions, and the journal:
   A run can be stopped at any moment (Ctrl-C, kill, a crash, a network
-  failure) and simply run again: rows the server accepted are not sent
-  again, rows never sent are sent. This works through a journal kept next
-  to the CSV (reports.csv.journal), a text file appended to and flushed
-  record by record:
+  failure, a power cut) and simply run again: rows the server accepted are
+  not sent again, rows never sent are sent. This works through a journal
+  kept next to the CSV (reports.csv.journal), a text file appended to and
+  written through to the disk (fsync) record by record:
   - each row is known by a digest of its content (plus a counter for rows
     that are exactly alike), so adding, removing or reordering other rows
     of the CSV is fine; editing a row makes it a new row;
   - before a batch is sent, the journal records the rows in it; when the
-    server answers, it records that they were accepted, or rejected;
-  - a row recorded as sent with no answer recorded is of UNKNOWN fate: the
-    run stopped while the request was under way, and the server may or may
-    not have stored it. Such rows are not sent again by default but listed,
-    so that they are never silently duplicated nor dropped. Look them up in
-    the console, then run again with --resend-unknown (send them again) or
-    --assume-sent (record them as sent);
+    server answers, it records that they were accepted, or rejected; the
+    next batch is recorded only after that;
+  - a batch recorded as sent with no answer recorded is of UNKNOWN fate:
+    the run stopped while the request was under way, and the server may or
+    may not have stored it. There is never more than one such batch: while
+    there is one, a run sends nothing else, lists its rows, and waits for
+    you to say what became of it (below);
   - every journal line carries a checksum; a line cut short by a crash is
     ignored, which can only turn "accepted" into "unknown", never lose a
     row or send one twice;
   - the journal remembers the API URL, project and stream it was made for,
-    and refuses to be used for another (give another file with --journal).
-  Do not run two copies at once on the same CSV. Delete the journal only to
-  forget everything that was sent.
+    and refuses to be used for another (give another file with --journal);
+  - a run locks its journal: a second run on the same journal is refused
+    while the first is running. The lock goes when the first run ends, in
+    whatever way (a crash or kill -9 included).
+  Delete the journal only to forget everything that was sent.
+
+Deciding about a batch of unknown fate:
+  The run lists the batch's rows (line, start time, title). The Console API
+  has no call that lists user reports, so look in the ACRCloud console:
+  open the Custom Streams project, the stream, and its results for the day
+  of those rows; reports pushed by this script are among them (custom
+  results "from api-report") with the title and start time of their row.
+  Look for the batch's first and last row, then run again with:
+  - --assume-sent     if they are there: records the batch as sent;
+  - --resend-unknown  if they are not: sends the batch again.
+  If only some are there, delete those from the CSV first, then use
+  --resend-unknown: rows of the batch no longer in the CSV are forgotten,
+  the rest are sent again. Either way the rest of the file is sent after.
 
 Output: a summary on stdout (rows sent, skipped, already sent before, and
 any of unknown fate); warnings, bad rows and progress (on a terminal) on
@@ -109,6 +126,8 @@ local RETRIES = 4 -- for 429 Too Many Requests
 
 -- Test hook: ACRLUA_REPORT_CRASH_AFTER=<stage>:<n> ends the process at a
 -- precise point of the n-th batch of this run, as a kill would:
+--   decided  (n = 1) after the journal recorded --assume-sent or
+--            --resend-unknown, before any batch
 --   intent   after the journal recorded the batch, before sending it
 --   send     after the server accepted it, before the journal records that
 --   outcome  after the journal recorded the answer (between batches)
@@ -406,7 +425,8 @@ local function main(argv)
   local base_url = client_options.base_url or "https://api-v2.acrcloud.com/api"
   local target = string.format("%s pid=%d stream=%s", base_url, pid, stream_id)
   local journal_path = opts.journal or (path .. ".journal")
-  local journal, jerr = journal_mod.open(journal_path, target)
+  -- A real run locks the journal for as long as it runs.
+  local journal, jerr = journal_mod.open(journal_path, target, { lock = not opts.dry_run })
   if not journal then cli.die(NAME, jerr) end
   if journal.damaged > 0 then
     warn(string.format("%s: %d damaged line(s) ignored (cut short by an interruption?)",
@@ -423,8 +443,30 @@ local function main(argv)
   }, Sender)
 
   local counts = { rows = 0, bad = 0, before = 0, marked = 0, would_send = 0 }
+  -- The batch of unknown fate an earlier run left (more than one only in a
+  -- journal written by an older version). The user's decision is recorded
+  -- before anything else is sent; without one, nothing is sent.
+  local pending = journal:unknown_batches()
+  local pending_ids = {}
+  for _, b in ipairs(pending) do
+    for _, r in ipairs(b.rows) do pending_ids[#pending_ids + 1] = r.id end
+  end
+  local decided = opts.assume_sent or opts.resend_unknown
+  local hold = #pending > 0 and not decided
+  local marked_now = {} -- rows recorded as sent by this run (--assume-sent)
+  if #pending > 0 and decided and not opts.dry_run then
+    if opts.assume_sent then
+      counts.marked = journal:decide_unknown(true)
+      for _, id in ipairs(pending_ids) do marked_now[id] = true end
+    else
+      journal:decide_unknown(false)
+    end
+    crash_point("decided", 1)
+  elseif opts.dry_run and opts.assume_sent then
+    counts.marked = #pending_ids
+  end
+
   local unknown_rows = {} -- rows of unknown fate held back: { line, id, title, start }
-  local to_mark = {}
   local seen_digest = {}
   local seen_ids = {}
   local batch = {}
@@ -434,7 +476,7 @@ local function main(argv)
     if #batch == 0 or stop_msg then return end
     local rows = batch
     batch = {}
-    if opts.dry_run then
+    if opts.dry_run or hold then
       counts.would_send = counts.would_send + #rows
       return
     end
@@ -460,15 +502,17 @@ local function main(argv)
         if state ~= "accepted" then item, why = make_item(rec.fields, cols, zone) end
         if state == "accepted" then
           -- Checked when it was sent; no need to warn about it again.
-          counts.before = counts.before + 1
+          if not marked_now[id] then counts.before = counts.before + 1 end
         elseif not item then
           counts.bad = counts.bad + 1
           bar:say(string.format("%s: line %d: %s; skipped", NAME, rec.line, why))
-        elseif state == "unknown" and opts.assume_sent then
-          to_mark[#to_mark + 1] = id
         elseif state == "unknown" and not opts.resend_unknown then
-          unknown_rows[#unknown_rows + 1] = { line = rec.line, id = id, title = item.title,
-            start = item.start_timestamp }
+          -- (Still unknown with --assume-sent only in a dry run, which
+          -- counted them as recorded above.)
+          if not opts.assume_sent then
+            unknown_rows[#unknown_rows + 1] = { line = rec.line, id = id, title = item.title,
+              start = item.start_timestamp }
+          end
         else
           for _, note in ipairs(why) do
             bar:say(string.format("%s: line %d: warning: %s", NAME, rec.line, note))
@@ -482,21 +526,16 @@ local function main(argv)
   end)
   reader:close()
   bar:done()
+  journal:close()
 
-  -- Rows of unknown fate that are no longer in the CSV as they were (edited
-  -- or removed): they cannot be sent again, only recorded as sent.
-  local gone = {}
-  if read_ok and not stop_msg then
-    for _, u in ipairs(journal:unknown()) do
-      if not seen_ids[u.id] then gone[#gone + 1] = u.id end
+  -- Rows of the undecided batch that are no longer in the CSV as they were
+  -- (edited or removed).
+  local gone = 0
+  if hold then
+    for _, id in ipairs(pending_ids) do
+      if not seen_ids[id] then gone = gone + 1 end
     end
   end
-  if opts.assume_sent then
-    for _, id in ipairs(gone) do to_mark[#to_mark + 1] = id end
-  end
-  counts.marked = #to_mark
-  if #to_mark > 0 and not opts.dry_run then journal:mark_accepted(to_mark) end
-  journal:close()
 
   local out = io.stdout
   if opts.dry_run then
@@ -515,21 +554,29 @@ local function main(argv)
     if #unknown_rows > 0 then
       out:write(string.format(", of unknown fate: %d", #unknown_rows))
     end
+    if hold and counts.would_send > 0 then
+      out:write(string.format(", waiting to be sent: %d", counts.would_send))
+    end
     out:write(".\n")
   end
-  if #unknown_rows > 0 then
+  if hold then
     out:write(string.format("\n%d row(s) may or may not be on the server: an earlier run sent "
-      .. "them and stopped before the answer came.\n", #unknown_rows))
+      .. "them as one batch and stopped before the answer came.\n", #unknown_rows + gone))
     for _, r in ipairs(unknown_rows) do
       out:write(string.format("  line %d: %s, %s\n", r.line, r.start, r.title))
     end
-    out:write("Check them in the console, then run again with --resend-unknown to send them "
-      .. "again, or with --assume-sent to record them as sent.\n")
-  end
-  if #gone > 0 and not opts.assume_sent then
-    out:write(string.format("\n%d more row(s) of unknown fate are in the journal but no longer "
-      .. "in the CSV as they were (edited or removed), so they cannot be sent again; "
-      .. "--assume-sent records them as sent.\n", #gone))
+    if gone > 0 then
+      out:write(string.format("  and %d row(s) no longer in the CSV as they were (edited or "
+        .. "removed)\n", gone))
+    end
+    if #pending > 1 then
+      out:write(string.format("(This journal, written by an older version of report.lua, "
+        .. "holds %d such batches; the choice below applies to all of them.)\n", #pending))
+    end
+    out:write("Nothing else is sent until you say what became of them. Look for them in the "
+      .. "ACRCloud console (the stream's results for that day; report.lua -h says how), then "
+      .. "run again with --assume-sent if they are there, or --resend-unknown if they are "
+      .. "not.\n")
   end
 
   if not read_ok then
@@ -538,7 +585,7 @@ local function main(argv)
   if stop_msg then
     cli.die(NAME, "stopped: " .. stop_msg)
   end
-  if counts.bad > 0 or sender.rejected > 0 or #unknown_rows > 0 then return EXIT_PARTIAL end
+  if counts.bad > 0 or sender.rejected > 0 or hold then return EXIT_PARTIAL end
   return 0
 end
 

@@ -10,6 +10,7 @@
 #include "client.h"
 #include "endpoints.h"
 #include "errors.h"
+#include "files.h"
 #include "http.h"
 #include "json.h"
 #include "params.h"
@@ -194,6 +195,7 @@ int luaopen_acrcloud(lua_State *L) {
       {NULL, NULL}};
   luaL_newlib(L, functions);
   int module = lua_gettop(L);
+  acr_files_register(L); /* fsync, lock */
   set_string(L, "version", ACRLUA_VERSION);
   set_string(L, "curl_version", acr_http_version());
   set_string(L, "default_base_url", ACR_DEFAULT_BASE_URL);

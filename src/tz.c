@@ -4,20 +4,20 @@
  * Zones are either fixed offsets ("UTC", "Z", "+08:00", "-05:30") or IANA
  * names ("Europe/Berlin") that must exist as a TZif file under $TZDIR or
  * /usr/share/zoneinfo. glibc quietly treats an unknown TZ as UTC, so names
- * are checked here before they are used.
+ * are checked here before they are used, and a name that would leave the
+ * zone directory ("../x", "/etc/x") is refused.
  *
- * For a named zone the C library does the work: TZ is pointed at the zone
- * file, tzset() reloads it, localtime_r() answers, and the caller's TZ is put
- * back exactly as it was (unset if it was unset) before anything is pushed to
- * Lua or any error is raised.
+ * Named zones are read from their files by tzfile.c, never through TZ,
+ * tzset() or localtime(): nothing here changes the process's state, so a
+ * host may use the module from several threads (one lua_State each). A zone
+ * is read once per lua_State and kept in a cache table, an upvalue of the
+ * module's functions, as a userdata freed by its __gc.
  *
- * Local -> UTC does not rely on mktime()'s handling of tm_isdst = -1, which
- * differs between C libraries around transitions. Instead every offset in
- * force within a day and a half of the naive instant is a candidate; a
- * candidate is right when the zone really has that offset at (local - offset).
- * No right candidate: the local time fell in a gap (spring forward). Two: it
- * happens twice (fall back); the earlier instant is taken and the caller is
- * told.
+ * Local -> UTC: every offset in force within a day and a half of the naive
+ * instant is a candidate; a candidate is right when the zone really has
+ * that offset at (local - offset). No right candidate: the local time fell
+ * in a gap (spring forward). Two: it happens twice (fall back); the earlier
+ * instant is taken and the caller is told.
  *
  * Lua API (times are "YYYY-mm-dd HH:MM:SS"; offsets in seconds east of UTC):
  *   tz.check(zone)              -> canonical zone | nil, reason
@@ -27,32 +27,37 @@
  *   tz.to_utc(zone, local)      -> utc, offset, note | nil, reason
  *   tz.to_local(zone, utc)      -> local, offset  (utc: string or epoch)
  * `note` is nil, or a sentence saying the local time was ambiguous. A
- * malformed zone or time string raises an error.
+ * malformed zone or time string, or a damaged zone file, raises an error
+ * (tz.check returns nil and the reason instead).
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include <lauxlib.h>
 #include <lua.h>
 
 #include "acrcloud.h"
+#include "tzfile.h"
 
 #define DEFAULT_TZDIR "/usr/share/zoneinfo"
 #define MAX_ZONE_NAME 255
 #define MAX_FIXED_OFFSET (18 * 3600)
+#define MAX_ZONE_FILE (1024 * 1024) /* real ones are a few kilobytes */
 #define MSG_SIZE 512
 #define TIME_LEN 19 /* "YYYY-mm-dd HH:MM:SS" */
+#define ZONE_META "acrcloud.tz.zone"
+#define CACHE lua_upvalueindex(1)
 
-/* A zone after validation: either a fixed offset or a TZif file path. */
+/* A zone after validation: either a fixed offset or a parsed zone file. */
 typedef struct {
-  int fixed;       /* 1: `offset` applies at all times */
-  long offset;     /* seconds east of UTC, when fixed */
-  char path[4096]; /* absolute path of the zone file, when not fixed */
-  char name[MAX_ZONE_NAME + 1]; /* the name as given (for messages) */
+  int fixed;              /* 1: `offset` applies at all times */
+  long offset;            /* seconds east of UTC, when fixed */
+  const acr_tzfile *file; /* when not fixed; owned by the cache */
+  const char *name;       /* the name as given (for messages); a Lua
+                             string on the caller's stack */
 } zone_t;
 
 /* A civil date and time, as parsed from or printed to the API's format. */
@@ -72,53 +77,44 @@ static int month_days(long y, int m) {
   return m == 2 && is_leap(y) ? 29 : days[m - 1];
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date. Counts in 400-year
- * eras starting on March 1st, so the leap day is the last day of a year. */
-static int64_t days_from_civil(long year, int month, int day) {
-  int64_t y = (int64_t)year - (month <= 2 ? 1 : 0);
-  int64_t era = (y >= 0 ? y : y - 399) / 400;
-  int64_t year_of_era = y - era * 400;
-  int64_t month_from_march = month > 2 ? month - 3 : month + 9;
-  int64_t day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
-  int64_t day_of_era =
-      year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-  return era * 146097 + day_of_era - 719468;
-}
-
-/* The inverse of days_from_civil. */
-static void civil_from_days(int64_t days, civil_t *c) {
-  int64_t z = days + 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  int64_t day_of_era = z - era * 146097;
-  int64_t year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36524 -
-                         day_of_era / 146096) /
-                        365;
-  int64_t day_of_year =
-      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-  int64_t mp = (5 * day_of_year + 2) / 153;
-  c->day = (int)(day_of_year - (153 * mp + 2) / 5 + 1);
-  c->month = (int)(mp < 10 ? mp + 3 : mp - 9);
-  c->year = (long)(year_of_era + era * 400 + (c->month <= 2 ? 1 : 0));
-}
-
 /* Seconds since the epoch of a civil time read as if it were UTC. */
 static int64_t civil_to_seconds(const civil_t *c) {
-  return days_from_civil(c->year, c->month, c->day) * 86400 +
+  return acr_days_from_civil(c->year, c->month, c->day) * 86400 +
          (int64_t)c->hour * 3600 + c->min * 60 + c->sec;
 }
 
 static void seconds_to_civil(int64_t t, civil_t *c) {
   int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
-  int64_t rest = t - days * 86400;
-  civil_from_days(days, c);
+  int64_t rest = t - days * 86400, year;
+  acr_civil_from_days(days, &year, &c->month, &c->day);
+  c->year = (long)year;
   c->hour = (int)(rest / 3600);
   c->min = (int)(rest % 3600 / 60);
   c->sec = (int)(rest % 60);
 }
 
+static void put_digits(char *out, long value, int n) {
+  while (n-- > 0) {
+    out[n] = (char)('0' + value % 10);
+    value /= 10;
+  }
+}
+
+/* "YYYY-mm-dd HH:MM:SS" for years 1 to 9999 (by hand: snprintf was most of
+ * the cost of a conversion). */
 static void format_civil(const civil_t *c, char out[TIME_LEN + 1]) {
-  snprintf(out, TIME_LEN + 1, "%04ld-%02d-%02d %02d:%02d:%02d", c->year,
-           c->month, c->day, c->hour, c->min, c->sec);
+  put_digits(out, c->year, 4);
+  out[4] = '-';
+  put_digits(out + 5, c->month, 2);
+  out[7] = '-';
+  put_digits(out + 8, c->day, 2);
+  out[10] = ' ';
+  put_digits(out + 11, c->hour, 2);
+  out[13] = ':';
+  put_digits(out + 14, c->min, 2);
+  out[16] = ':';
+  put_digits(out + 17, c->sec, 2);
+  out[TIME_LEN] = '\0';
 }
 
 /* "+HH:MM" for an offset in seconds (with ":SS" when it is not whole
@@ -197,15 +193,103 @@ static int plausible_name(const char *s, size_t len) {
   return 1;
 }
 
-/* Fills `z` or writes a reason into `msg` and returns 0. */
-static int resolve_zone(const char *s, size_t len, zone_t *z, char *msg) {
-  const char *dir = getenv("TZDIR");
-  struct stat st;
-  FILE *f;
-  char magic[4];
+/* The zone file at `path`, parsed into the userdata on top of the stack.
+ * 1, or 0 with a reason in msg. Calls no Lua function, so the buffer it
+ * reads into cannot leak. */
+static int load_zone(acr_tzfile *tz, const char *path, const struct stat *st,
+                     const char *name, const char *dir, char *msg) {
+  char err[ACR_TZFILE_ERR_SIZE];
+  unsigned char *buf;
   size_t got;
+  int ok;
+  FILE *f;
+  if (st->st_size > MAX_ZONE_FILE) {
+    snprintf(msg, MSG_SIZE, "bad zone file for \"%.100s\" (%.300s): too large",
+             name, path);
+    return 0;
+  }
+  f = fopen(path, "rb");
+  buf = malloc((size_t)st->st_size + 1);
+  if (f == NULL || buf == NULL) {
+    if (f) fclose(f);
+    free(buf);
+    snprintf(msg, MSG_SIZE, "cannot read the zone file %.300s", path);
+    return 0;
+  }
+  got = fread(buf, 1, (size_t)st->st_size, f);
+  fclose(f);
+  /* zone.tab, tzdata.zi and friends live in the same directory. */
+  if (got < 4 || memcmp(buf, "TZif", 4) != 0) {
+    free(buf);
+    snprintf(msg, MSG_SIZE,
+             "unknown time zone \"%.100s\" (not a zone file under %.300s)",
+             name, dir);
+    return 0;
+  }
+  ok = acr_tzfile_parse(buf, got, tz, err) == 0;
+  free(buf);
+  if (!ok)
+    snprintf(msg, MSG_SIZE, "bad zone file for \"%.100s\" (%.200s): %s", name,
+             path, err);
+  return ok;
+}
 
+/* A named zone (argument `arg`, already checked): from the cache, or read
+ * from its file and cached. The cache maps the name to a userdata whose user
+ * value is the zone directory it was read from. */
+static int named_zone(lua_State *L, int arg, const char *s, zone_t *z,
+                      char *msg) {
+  const char *dir = getenv("TZDIR");
+  char path[4096];
+  struct stat st;
+  acr_tzfile *tz;
+  if (dir == NULL || dir[0] == '\0') dir = DEFAULT_TZDIR;
+  lua_pushvalue(L, arg);
+  if (lua_rawget(L, CACHE) == LUA_TUSERDATA) {
+    int same;
+    lua_getiuservalue(L, -1, 1);
+    same = strcmp(lua_tostring(L, -1), dir) == 0;
+    z->file = lua_touserdata(L, -2);
+    lua_pop(L, 2);
+    if (same) return 1;
+  } else {
+    lua_pop(L, 1);
+  }
+  if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, s) >= sizeof path) {
+    snprintf(msg, MSG_SIZE, "time zone directory path too long");
+    return 0;
+  }
+  if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+    snprintf(msg, MSG_SIZE,
+             "unknown time zone \"%.100s\" (no such zone under %.300s)", s,
+             dir);
+    return 0;
+  }
+  /* The userdata first: once the file is parsed, nothing may raise before
+   * its __gc owns what was allocated. */
+  tz = lua_newuserdatauv(L, sizeof *tz, 1);
+  memset(tz, 0, sizeof *tz);
+  luaL_setmetatable(L, ZONE_META);
+  lua_pushstring(L, dir);
+  lua_setiuservalue(L, -2, 1);
+  if (!load_zone(tz, path, &st, s, dir, msg)) {
+    lua_pop(L, 1);
+    return 0;
+  }
+  lua_pushvalue(L, arg);
+  lua_insert(L, -2);
+  lua_rawset(L, CACHE);
+  z->file = tz;
+  return 1;
+}
+
+/* Fills `z` from argument `arg` (a string) or writes a reason into `msg`
+ * and returns 0. */
+static int resolve_zone(lua_State *L, int arg, zone_t *z, char *msg) {
+  size_t len;
+  const char *s = lua_tolstring(L, arg, &len);
   memset(z, 0, sizeof *z);
+  z->name = s;
   if (strlen(s) != len) {
     snprintf(msg, MSG_SIZE, "time zone contains a NUL byte");
     return 0;
@@ -219,47 +303,23 @@ static int resolve_zone(const char *s, size_t len, zone_t *z, char *msg) {
       return 0;
     }
     z->fixed = 1;
-    snprintf(z->name, sizeof z->name, "%s", s);
     return 1;
   }
   if (!plausible_name(s, len)) {
     snprintf(msg, MSG_SIZE,
              "bad time zone \"%.*s\" (expected a name such as "
-             "Europe/Berlin, or UTC, Z, +08:00, -05:30)",
+             "Europe/Berlin, or UTC, Z, +08:00, -05:30; names under the zone "
+             "directory only)",
              len > 64 ? 64 : (int)len, s);
     return 0;
   }
-  if (dir == NULL || dir[0] == '\0') dir = DEFAULT_TZDIR;
-  if ((size_t)snprintf(z->path, sizeof z->path, "%s/%s", dir, s) >=
-      sizeof z->path) {
-    snprintf(msg, MSG_SIZE, "time zone directory path too long");
-    return 0;
-  }
-  if (stat(z->path, &st) != 0 || !S_ISREG(st.st_mode)) {
-    snprintf(msg, MSG_SIZE,
-             "unknown time zone \"%.100s\" (no such zone under %.300s)", s,
-             dir);
-    return 0;
-  }
-  /* zone.tab, tzdata.zi and friends live in the same directory. */
-  f = fopen(z->path, "rb");
-  got = f ? fread(magic, 1, sizeof magic, f) : 0;
-  if (f) fclose(f);
-  if (got != sizeof magic || memcmp(magic, "TZif", 4) != 0) {
-    snprintf(msg, MSG_SIZE,
-             "unknown time zone \"%.100s\" (not a zone file under %.300s)", s,
-             dir);
-    return 0;
-  }
-  snprintf(z->name, sizeof z->name, "%s", s);
-  return 1;
+  return named_zone(L, arg, s, z, msg);
 }
 
 static void check_zone(lua_State *L, int arg, zone_t *z) {
-  size_t len;
-  const char *s = luaL_checklstring(L, arg, &len);
   char msg[MSG_SIZE];
-  if (!resolve_zone(s, len, z, msg)) luaL_argerror(L, arg, msg);
+  luaL_checklstring(L, arg, NULL); /* a number becomes a string in place */
+  if (!resolve_zone(L, arg, z, msg)) luaL_argerror(L, arg, msg);
 }
 
 static void check_civil(lua_State *L, int arg, civil_t *c) {
@@ -273,57 +333,10 @@ static void check_civil(lua_State *L, int arg, civil_t *c) {
                                   s));
 }
 
-/* ------------------------------------------------- the C library, scoped */
+/* ------------------------------------------------------ offsets in a zone */
 
-/* The caller's TZ, kept while a zone is switched in. */
-typedef struct {
-  char *saved; /* malloc'd copy, or NULL if TZ was unset */
-} tz_scope;
-
-static int scope_enter(tz_scope *sc, const zone_t *z) {
-  const char *old = getenv("TZ");
-  char value[sizeof z->path + 1];
-  sc->saved = NULL;
-  if (old != NULL) {
-    sc->saved = malloc(strlen(old) + 1);
-    if (sc->saved == NULL) return 0;
-    strcpy(sc->saved, old);
-  }
-  /* A leading ':' makes glibc read the file and never parse a POSIX rule. */
-  snprintf(value, sizeof value, ":%s", z->path);
-  if (setenv("TZ", value, 1) != 0) {
-    free(sc->saved);
-    sc->saved = NULL;
-    return 0;
-  }
-  tzset();
-  return 1;
-}
-
-static void scope_leave(tz_scope *sc) {
-  if (sc->saved != NULL)
-    setenv("TZ", sc->saved, 1);
-  else
-    unsetenv("TZ");
-  tzset();
-  free(sc->saved);
-  sc->saved = NULL;
-}
-
-/* The zone's offset at instant t, inside a scope. 0 on failure. */
-static int offset_at(int64_t t, long *offset) {
-  time_t tt = (time_t)t;
-  struct tm tm;
-  civil_t c;
-  if ((int64_t)tt != t || localtime_r(&tt, &tm) == NULL) return 0;
-  c.year = (long)tm.tm_year + 1900;
-  c.month = tm.tm_mon + 1;
-  c.day = tm.tm_mday;
-  c.hour = tm.tm_hour;
-  c.min = tm.tm_min;
-  c.sec = tm.tm_sec > 59 ? 59 : tm.tm_sec;
-  *offset = (long)(civil_to_seconds(&c) - t);
-  return 1;
+static long offset_at(const zone_t *z, int64_t t) {
+  return z->fixed ? z->offset : (long)acr_tzfile_offset(z->file, t);
 }
 
 /* The result of reading a local time in a zone. */
@@ -337,65 +350,56 @@ typedef struct {
 } reading_t;
 
 #define MAX_CANDIDATES 16
+#define WINDOW (36 * 3600)
+/* Transitions looked at in the window: real zones have a few at most; a
+ * crafted file may have thousands. */
+#define MAX_STEPS 64
 
-/* Resolves `local` (naive seconds) in a named zone, inside a scope. */
-static int read_local(int64_t local, reading_t *r) {
+/* Resolves `local` (naive seconds) in a zone. */
+static void read_local(const zone_t *z, int64_t local, reading_t *r) {
   long cand[MAX_CANDIDATES];
   int ncand = 0;
+  int64_t t = local - WINDOW;
   memset(r, 0, sizeof *r);
-  /* Offsets in force from 36 hours before to 36 hours after, every 3 hours:
-   * real offsets lie within +-18 hours, so the instant we look for is in
-   * that window and every offset it could have is sampled unless two
-   * transitions fall within 3 hours of each other. */
-  for (int k = -12; k <= 12; k++) {
-    long off;
+  /* Every offset in force from 36 hours before to 36 hours after: real
+   * offsets lie within +-26 hours, so the instant looked for is in that
+   * window. */
+  r->before = offset_at(z, local - WINDOW);
+  r->after = offset_at(z, local + WINDOW);
+  for (int step = 0; step < MAX_STEPS; step++) {
+    long off = offset_at(z, t);
     int seen = 0;
-    if (!offset_at(local + (int64_t)k * 3 * 3600, &off)) return 0;
-    if (k == -12) r->before = off;
-    if (k == 12) r->after = off;
+    int64_t next;
     for (int i = 0; i < ncand; i++)
       seen |= cand[i] == off;
     if (!seen && ncand < MAX_CANDIDATES) cand[ncand++] = off;
+    if (z->fixed) break;
+    next = acr_tzfile_next(z->file, t);
+    if (next > local + WINDOW) break;
+    t = next;
   }
   for (int i = 0; i < ncand; i++) {
-    int64_t t = local - cand[i];
-    long actual;
-    if (!offset_at(t, &actual)) return 0;
-    if (actual != cand[i]) continue;
-    if (r->found == 0 || t < r->utc) {
+    int64_t u = local - cand[i];
+    if (offset_at(z, u) != cand[i]) continue;
+    if (r->found == 0 || u < r->utc) {
       if (r->found) r->later = r->offset;
-      r->utc = t;
+      r->utc = u;
       r->offset = cand[i];
     } else {
       r->later = cand[i];
     }
     r->found++;
   }
-  return 1;
 }
 
 /* --------------------------------------------------------------- Lua API */
 
 /* Resolves local time `c` in `z`; on success fills r and returns 1, else
- * pushes nil and a reason and returns 0. Raises only for system failures,
- * after TZ has been restored. */
+ * pushes nil and a reason and returns 0. */
 static int resolve_local(lua_State *L, const zone_t *z, const civil_t *c,
                          reading_t *r) {
-  int64_t local = civil_to_seconds(c);
-  tz_scope sc;
-  int ok;
   char when[TIME_LEN + 1], a[32], b[32];
-  if (z->fixed) {
-    memset(r, 0, sizeof *r);
-    r->found = 1;
-    r->offset = z->offset;
-    r->utc = local - z->offset;
-    return 1;
-  }
-  if (!scope_enter(&sc, z)) luaL_error(L, "cannot set TZ: out of memory");
-  ok = read_local(local, r);
-  scope_leave(&sc);
-  if (!ok) luaL_error(L, "time out of range for the C library");
+  read_local(z, civil_to_seconds(c), r);
   if (r->found > 0) return 1;
   format_civil(c, when);
   format_offset(r->before, a, sizeof a);
@@ -428,7 +432,7 @@ static int l_check(lua_State *L) {
   const char *s = luaL_checklstring(L, 1, &len);
   zone_t z;
   char msg[MSG_SIZE];
-  if (!resolve_zone(s, len, &z, msg)) {
+  if (!resolve_zone(L, 1, &z, msg)) {
     lua_pushnil(L);
     lua_pushstring(L, msg);
     return 2;
@@ -506,16 +510,7 @@ static int l_to_local(lua_State *L) {
   /* Years 1..9999 on both sides keep every value well inside time_t. */
   if (t < -62135596800LL || t > 253402300799LL)
     luaL_argerror(L, 2, "time out of range (years 1 to 9999)");
-  if (z.fixed) {
-    off = z.offset;
-  } else {
-    tz_scope sc;
-    int ok;
-    if (!scope_enter(&sc, &z)) luaL_error(L, "cannot set TZ: out of memory");
-    ok = offset_at(t, &off);
-    scope_leave(&sc);
-    if (!ok) luaL_error(L, "time out of range for the C library");
-  }
+  off = offset_at(&z, t);
   seconds_to_civil(t + off, &l);
   if (l.year < 1 || l.year > 9999)
     luaL_argerror(L, 2, "local time out of range (years 1 to 9999)");
@@ -525,11 +520,23 @@ static int l_to_local(lua_State *L) {
   return 2;
 }
 
+static int zone_gc(lua_State *L) {
+  acr_tzfile_free(luaL_checkudata(L, 1, ZONE_META));
+  return 0;
+}
+
 int luaopen_acrcloud_tz(lua_State *L) {
   static const luaL_Reg funcs[] = {
       {"check", l_check},           {"utc_offset", l_utc_offset},
       {"timeoffset", l_timeoffset}, {"to_utc", l_to_utc},
       {"to_local", l_to_local},     {NULL, NULL}};
-  luaL_newlib(L, funcs);
+  if (luaL_newmetatable(L, ZONE_META)) {
+    lua_pushcfunction(L, zone_gc);
+    lua_setfield(L, -2, "__gc");
+  }
+  lua_pop(L, 1);
+  luaL_newlibtable(L, funcs);
+  lua_newtable(L); /* the zone cache: path -> zone userdata */
+  luaL_setfuncs(L, funcs, 1);
   return 1;
 }

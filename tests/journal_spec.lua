@@ -82,16 +82,68 @@ describe("acrcloud.journal", function()
   it("gives batches keys that differ across runs", function()
     local j1 = assert(journal.open(path, TARGET))
     local k1 = j1:intend(rows("aaaaaaaaaaaaaaaa-1"))
+    j1:rejected(k1, "422")
+    j1:intend(rows("cccccccccccccccc-1"))
     j1:close()
     local j2 = assert(journal.open(path, TARGET))
+    j2:decide_unknown(false)
     local k2 = j2:intend(rows("bbbbbbbbbbbbbbbb-1"))
     j2:accepted(k2)
     j2:close()
     assert.are_not.equal(k1, k2)
     local j3 = assert(journal.open(path, TARGET))
     -- Accepting run 2's batch says nothing about run 1's.
-    assert.equal("unknown", (j3:state("aaaaaaaaaaaaaaaa-1")))
+    assert.equal("rejected", (j3:state("aaaaaaaaaaaaaaaa-1")))
+    assert.equal("rejected", (j3:state("cccccccccccccccc-1")))
     assert.equal("accepted", (j3:state("bbbbbbbbbbbbbbbb-1")))
+  end)
+
+  it("refuses a new intent while this run's last batch has no outcome", function()
+    local j = assert(journal.open(path, TARGET))
+    local key = j:intend(rows("aaaaaaaaaaaaaaaa-1"))
+    assert.has_error(function() j:intend(rows("bbbbbbbbbbbbbbbb-1")) end,
+      "journal: batch " .. key .. " is of unknown fate; record its outcome or decide about "
+      .. "it before sending another")
+    j:accepted(key)
+    j:accepted(j:intend(rows("bbbbbbbbbbbbbbbb-1")))
+    j:close()
+  end)
+
+  it("refuses a new intent until an earlier run's unknown batch is decided", function()
+    local j = assert(journal.open(path, TARGET))
+    local key = j:intend(rows("aaaaaaaaaaaaaaaa-1", "cccccccccccccccc-1"))
+    j:close()
+    local again = assert(journal.open(path, TARGET))
+    local pending = again:unknown_batches()
+    assert.equal(1, #pending)
+    assert.equal(key, pending[1].key)
+    assert.same({ { id = "aaaaaaaaaaaaaaaa-1", line = 2 },
+      { id = "cccccccccccccccc-1", line = 3 } }, pending[1].rows)
+    assert.has_error(function() again:intend(rows("bbbbbbbbbbbbbbbb-1")) end)
+    assert.equal(2, again:decide_unknown(true))
+    assert.same({}, again:unknown_batches())
+    again:accepted(again:intend(rows("bbbbbbbbbbbbbbbb-1")))
+    again:close()
+    local third = assert(journal.open(path, TARGET))
+    assert.equal("accepted", (third:state("aaaaaaaaaaaaaaaa-1")))
+    assert.equal("accepted", (third:state("bbbbbbbbbbbbbbbb-1")))
+  end)
+
+  it("lets rows the user found missing be sent again", function()
+    local j = assert(journal.open(path, TARGET))
+    j:intend(rows("aaaaaaaaaaaaaaaa-1"))
+    j:close()
+    local again = assert(journal.open(path, TARGET))
+    assert.equal(1, again:decide_unknown(false))
+    again:close()
+    local third = assert(journal.open(path, TARGET))
+    local state, info = third:state("aaaaaaaaaaaaaaaa-1")
+    assert.equal("rejected", state)
+    assert.matches("--resend-unknown", info.reason, 1, true)
+    assert.same({}, third:unknown_batches())
+    -- Sent again and left unknown, it is one batch of unknown fate again.
+    third:intend(rows("aaaaaaaaaaaaaaaa-1"))
+    assert.equal(1, #third:unknown_batches())
   end)
 
   it("ignores a torn last line: a lost outcome leaves rows unknown", function()
@@ -204,5 +256,125 @@ describe("acrcloud.journal", function()
   it("raises when it cannot write, so nothing is sent unrecorded", function()
     local j = assert(journal.open("/nonexistent-dir/x.journal", TARGET))
     assert.has_error(function() j:intend(rows("aaaaaaaaaaaaaaaa-1")) end)
+  end)
+
+  it("fsyncs every record before the call returns", function()
+    local acrcloud = require "acrcloud"
+    local real = acrcloud.fsync
+    local synced = {}
+    acrcloud.fsync = function(f)
+      -- What the file holds once each fsync is done.
+      local ok, err = real(f)
+      synced[#synced + 1] = read(path)
+      return ok, err
+    end
+    local ok, err = pcall(function()
+      local j = assert(journal.open(path, TARGET, { lock = true }))
+      j:accepted(j:intend(rows("aaaaaaaaaaaaaaaa-1")))
+      j:close()
+    end)
+    acrcloud.fsync = real
+    assert(ok, err)
+    -- Header and start, the intent, the outcome (and the new file's directory).
+    local last = synced[#synced]
+    assert.matches("\nA 1%.1 %- %*%x+\n$", last)
+    local intent_synced = false
+    for _, text in ipairs(synced) do
+      if text and text:match("\nI 1%.1 [^\n]*\n$") then intent_synced = true end
+    end
+    assert.is_true(intent_synced)
+  end)
+end)
+
+describe("acrcloud.journal's lock", function()
+  local path
+  before_each(function() path = os.tmpname() os.remove(path) end)
+  after_each(function() os.remove(path) end)
+
+  it("refuses a second locked open while the first is open", function()
+    local a = assert(journal.open(path, TARGET, { lock = true }))
+    local b, err = journal.open(path, TARGET, { lock = true })
+    assert.is_nil(b)
+    assert.equal(path .. " is in use by another run (it is locked); wait for that run to end, "
+      .. "or give another journal file", err)
+    -- Reading without the lock is still possible.
+    assert.truthy(journal.open(path, TARGET))
+    a:close()
+    local c = assert(journal.open(path, TARGET, { lock = true }))
+    c:close()
+  end)
+
+  it("is held by another process until the kernel drops it at SIGKILL", function()
+    local acrlua = assert(os.getenv("ACRLUA"), "ACRLUA is not set")
+    local ready = os.tmpname()
+    local p = assert(io.popen(string.format([[%s -e '
+      local j = assert(require("acrcloud.journal").open(%q, %q, { lock = true }))
+      io.open(%q, "w"):write("locked"):close()
+      os.execute("sleep 30")' >/dev/null 2>&1 & echo $!]], support.q(acrlua), path, TARGET,
+      ready)))
+    local pid = tonumber(p:read("l"))
+    p:close()
+    local deadline = os.time() + 20
+    while read(ready) ~= "locked" and os.time() < deadline do os.execute("sleep 0.05") end
+    assert.equal("locked", read(ready))
+    local j, err = journal.open(path, TARGET, { lock = true })
+    assert.is_nil(j)
+    assert.matches("in use by another run", err, 1, true)
+    os.execute("kill -KILL " .. pid)
+    -- The child's `sleep 30` does not inherit the lock (close-on-exec).
+    local free
+    deadline = os.time() + 10
+    repeat
+      free = journal.open(path, TARGET, { lock = true })
+      if not free then os.execute("sleep 0.05") end
+    until free or os.time() > deadline
+    assert.truthy(free)
+    free:close()
+    os.remove(ready)
+  end)
+end)
+
+describe("acrcloud.fsync and acrcloud.lock", function()
+  local acrcloud = require "acrcloud"
+
+  it("fsyncs an open file and a directory", function()
+    local name = os.tmpname()
+    local f = assert(io.open(name, "w"))
+    f:write("x")
+    assert.is_true(acrcloud.fsync(f))
+    f:close()
+    assert.equal("x", read(name))
+    os.remove(name)
+    local d = assert(io.open("/tmp", "rb"))
+    assert.is_true(acrcloud.fsync(d))
+    d:close()
+  end)
+
+  it("raises on a closed file and on what is not a file", function()
+    local f = assert(io.open(os.tmpname(), "w"))
+    f:close()
+    assert.has_error(function() acrcloud.fsync(f) end, "attempt to use a closed file")
+    assert.has_error(function() acrcloud.lock(f) end, "attempt to use a closed file")
+    assert.has_error(function() acrcloud.fsync("x") end)
+  end)
+
+  it("returns nil and the system's message when fsync fails", function()
+    local p = assert(io.popen("true"))
+    local ok, msg, code = acrcloud.fsync(p) -- a pipe cannot be synced
+    p:close()
+    assert.is_nil(ok)
+    assert.equal("Invalid argument", msg)
+    assert.equal(22, code)
+  end)
+
+  it("tells a lock held elsewhere from one taken", function()
+    local name = os.tmpname()
+    local a, b = assert(io.open(name, "a")), assert(io.open(name, "a"))
+    assert.is_true(acrcloud.lock(a))
+    assert.is_false(acrcloud.lock(b))
+    a:close()
+    assert.is_true(acrcloud.lock(b))
+    b:close()
+    os.remove(name)
   end)
 end)

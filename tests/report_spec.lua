@@ -79,6 +79,13 @@ describe("report.lua", function()
       assert.matches("reports.csv.journal", r.out, 1, true)
       assert.matches("--resend-unknown", r.out, 1, true)
       assert.matches("UNKNOWN fate", r.out, 1, true)
+      -- How to find out what became of a batch, and what to say then.
+      assert.matches("never more than one such batch", r.out, 1, true)
+      assert.matches("Deciding about a batch of unknown fate:", r.out, 1, true)
+      assert.matches("ACRCloud console", r.out, 1, true)
+      assert.matches("--assume-sent     if they are there", r.out, 1, true)
+      assert.matches("--resend-unknown  if they are not", r.out, 1, true)
+      assert.matches("a second run on the same journal is refused", r.out, 1, true)
     end)
 
     it("exits 2 without arguments", function()
@@ -365,22 +372,26 @@ describe("report.lua", function()
       return r
     end
 
-    it("killed after recording a batch, before sending it: lists it, sends the rest", function()
+    it("killed after recording a batch, before sending it: lists it, sends nothing else",
+      function()
       crash("intent:2")
       assert_exactly(stored_titles(), range(1, 3))
       local r = report { "-b", "3" }
       assert.equal(3, r.code, r.err)
-      assert.matches("Rows sent: 4, skipped: 0, already sent before: 3, of unknown fate: 3.",
-        r.out, 1, true)
+      assert.matches("Rows sent: 0, skipped: 0, already sent before: 3, of unknown fate: 3, "
+        .. "waiting to be sent: 4.", r.out, 1, true)
       assert.matches("3 row(s) may or may not be on the server", r.out, 1, true)
       assert.matches("line 5: 2021-06-01 10:04:00, row 04", r.out, 1, true)
       assert.matches("line 7: 2021-06-01 10:06:00, row 06", r.out, 1, true)
       assert.matches("--resend-unknown", r.out, 1, true)
-      assert_exactly(stored_titles(), { 1, 2, 3, 7, 8, 9, 10 })
-      -- Asked to, it sends them; after that, nothing is left.
+      assert.matches("Nothing else is sent until you say what became of them", r.out, 1, true)
+      -- Until the user decides, nothing more goes out: a kill now cannot
+      -- leave a second batch of unknown fate beside the first.
+      assert_exactly(stored_titles(), range(1, 3))
+      -- They are not on the server: asked to, it sends them, then the rest.
       r = report { "-b", "3", "--resend-unknown" }
       assert.equal(0, r.code, r.err)
-      assert.equal("Rows sent: 3, skipped: 0, already sent before: 7.\n", r.out)
+      assert.equal("Rows sent: 7, skipped: 0, already sent before: 3.\n", r.out)
       assert_exactly(stored_titles(), range(1, 10))
       assert.equal("Rows sent: 0, skipped: 0, already sent before: 10.\n", report().out)
     end)
@@ -391,12 +402,13 @@ describe("report.lua", function()
       local r = report { "-b", "3" }
       assert.equal(3, r.code, r.err)
       assert.matches("of unknown fate: 3", r.out, 1, true)
-      -- Nothing is sent twice without asking.
-      assert_exactly(stored_titles(), range(1, 10))
+      -- Nothing is sent twice without asking, nor anything else.
+      assert_exactly(stored_titles(), range(1, 6))
       -- The user checked: they are there.
       r = report { "--assume-sent" }
       assert.equal(0, r.code, r.err)
-      assert.matches("recorded as sent (--assume-sent): 3", r.out, 1, true)
+      assert.equal("Rows sent: 4, skipped: 0, already sent before: 3, "
+        .. "recorded as sent (--assume-sent): 3.\n", r.out)
       r = report()
       assert.equal(0, r.code, r.err)
       assert.equal("Rows sent: 0, skipped: 0, already sent before: 10.\n", r.out)
@@ -410,13 +422,15 @@ describe("report.lua", function()
       local r = report { "-b", "3" }
       assert.equal(3, r.code, r.err)
       assert.matches("of unknown fate: 2", r.out, 1, true)
-      assert.matches("1 more row(s) of unknown fate are in the journal but no longer in the CSV",
-        r.out, 1, true)
-      -- The edited row is a new row, so it was sent.
-      assert.equal(1, stored_titles()["row 05 (fixed)"])
+      assert.matches("3 row(s) may or may not be on the server", r.out, 1, true)
+      assert.matches("and 1 row(s) no longer in the CSV as they were", r.out, 1, true)
+      assert.is_nil(stored_titles()["row 05 (fixed)"])
+      -- They are there: recorded, and the rest is sent, the edited row as a
+      -- new row.
       r = report { "--assume-sent" }
       assert.equal(0, r.code, r.err)
       assert.matches("recorded as sent (--assume-sent): 3", r.out, 1, true)
+      assert.equal(1, stored_titles()["row 05 (fixed)"])
       r = report()
       assert.equal("Rows sent: 0, skipped: 0, already sent before: 10.\n", r.out)
     end)
@@ -454,6 +468,10 @@ describe("report.lua", function()
       local r = run { "-z", "UTC", "-b", "3", PID, STREAM, csv_path }
       assert.equal(3, r.code, r.err)
       assert.matches("of unknown fate: 3", r.out, 1, true)
+      assert_exactly(stored_titles(), range(1, 6))
+      -- The server has them: say so, and the rest goes.
+      r = run { "-z", "UTC", "-b", "3", "--assume-sent", PID, STREAM, csv_path }
+      assert.equal(0, r.code, r.err)
       assert_exactly(stored_titles(), range(1, 10))
     end)
 
@@ -515,6 +533,153 @@ describe("report.lua", function()
       r = report()
       assert.equal(0, r.code, r.err)
       assert_exactly(stored_titles(), range(1, 3))
+    end)
+  end)
+  describe("never more than one batch of unknown fate", function()
+    local journal_mod = require "acrcloud.journal"
+
+    -- The journal as the next run would read it.
+    local function pending()
+      local j = assert(journal_mod.open(csv_path .. ".journal",
+        string.format("%s pid=%s stream=%s", emu.url, PID, STREAM)))
+      local batches = j:unknown_batches()
+      j:close()
+      return batches
+    end
+
+    -- What the user would find on the server about the batch of unknown fate:
+    -- the flag to run with (nil when there is no such batch).
+    local function decide(batches)
+      if #batches == 0 then return nil end
+      local titles, there = stored_titles(), 0
+      for _, r in ipairs(batches[1].rows) do
+        -- numbered_csv: line L holds "row L-1"
+        if titles[string.format("row %02d", r.line - 1)] then there = there + 1 end
+      end
+      assert(there == 0 or there == #batches[1].rows, "a batch was stored in part")
+      return there > 0 and "--assume-sent" or "--resend-unknown"
+    end
+
+    -- Runs with the flag the server calls for (plus `extra`); returns the result.
+    local function run_decided(extra, opts)
+      local args = { "-b", "3" }
+      local flag = decide(pending())
+      if flag then args[#args + 1] = flag end
+      for _, a in ipairs(extra or {}) do args[#args + 1] = a end
+      return report(args, opts)
+    end
+
+    local function no_duplicates()
+      for title, n in pairs(stored_titles()) do assert.equal(1, n, title) end
+    end
+
+    -- Killed at `first`, then run again with no decision (sends nothing),
+    -- then with the right decision but killed at `second`, then to the end.
+    local FIRST = { "intent:1", "send:1", "intent:2", "send:2", "outcome:2", "intent:4",
+      "send:4" }
+    local SECOND = { "decided:1", "intent:1", "send:1", "outcome:1", "send:2" }
+    it("after a kill at any point, and a kill while deciding", function()
+      for _, first in ipairs(FIRST) do
+        for _, second in ipairs(SECOND) do
+          local where = first .. " then " .. second
+          emu.reset()
+          os.remove(csv_path .. ".journal")
+          h.write(csv_path, numbered_csv(10))
+          local r = report({ "-b", "3" }, { env = { ACRLUA_REPORT_CRASH_AFTER = first } })
+          assert.equal(137, r.code, where .. ": " .. r.err)
+          assert.is_true(#pending() <= 1, where)
+          if #pending() == 1 then
+            -- Undecided, a run sends nothing at all.
+            local before = stored_titles()
+            r = report { "-b", "3" }
+            assert.equal(3, r.code, where)
+            assert.same(before, stored_titles(), where)
+            assert.equal(1, #pending(), where)
+          end
+          r = run_decided({}, { env = { ACRLUA_REPORT_CRASH_AFTER = second } })
+          assert.is_true(#pending() <= 1, where)
+          no_duplicates()
+          for _ = 1, 3 do
+            if r.code == 0 then break end
+            r = run_decided()
+          end
+          assert.equal(0, r.code, where .. ": " .. r.out .. r.err)
+          assert.same({}, pending(), where)
+          assert_exactly(stored_titles(), range(1, 10))
+        end
+      end
+    end)
+
+    it("after SIGKILLs at arbitrary moments", function()
+      local acrcloud = require "acrcloud"
+      local rows = 30
+      h.write(csv_path, numbered_csv(rows))
+      -- Every answer comes 50 ms after the batch is stored: wide windows
+      -- in which a kill leaves a batch stored but not recorded.
+      emu.fault { operation = "add_stream_user_reports", count = 1000, delay = 0.05 }
+      local delays = { 0.02, 0.11, 0.17, 0.26, 0.33, 0.41, 0.05, 0.52, 0.08, 0.37, 0.14, 0.6 }
+      local kills = 0
+      for i, d in ipairs(delays) do
+        local args = { SCRIPT, "-z", "Europe/Berlin", "-b", "2", PID, STREAM, csv_path }
+        -- Every other run comes without a decision, as a user might start it.
+        local flag = i % 2 == 0 and decide(pending())
+        if flag then table.insert(args, 2, flag) end
+        local job = h.start(emu, args)
+        os.execute("sleep " .. d)
+        os.execute("kill -KILL " .. job.pid .. " 2>/dev/null")
+        -- The kernel drops the lock when the process is gone.
+        assert.is_true(h.wait_for(function()
+          local f = io.open(csv_path .. ".journal", "ab")
+          if not f then return true end
+          local free = acrcloud.lock(f)
+          f:close()
+          return free
+        end, 10))
+        os.remove(job.out)
+        os.remove(job.err)
+        assert.is_true(#pending() <= 1, "after a kill at " .. d .. " s")
+        no_duplicates()
+        local count = 0
+        for _ in pairs(stored_titles()) do count = count + 1 end
+        if count == rows and #pending() == 0 then break end
+        kills = kills + 1
+      end
+      assert.is_true(kills >= 3)
+      local r = run_decided { "-b", "2" }
+      assert.is_true(r.code == 0, r.out .. r.err)
+      assert.same({}, pending())
+      assert_exactly(stored_titles(), range(1, rows))
+    end)
+  end)
+
+  describe("the journal's lock", function()
+    it("refuses a second run while one is running, and is free after a SIGKILL", function()
+      h.write(csv_path, numbered_csv(6))
+      -- The first run's first batch is stored, its answer held back 30 s.
+      emu.fault { operation = "add_stream_user_reports", count = 1, delay = 30 }
+      local job = h.start(emu, { SCRIPT, "-z", "UTC", "-b", "3", PID, STREAM, csv_path })
+      assert.is_true(h.wait_for(function() return #stored() == 3 end, 20))
+      local r = run { "-z", "UTC", "-b", "3", PID, STREAM, csv_path }
+      assert.equal(1, r.code)
+      assert.matches(csv_path .. ".journal is in use by another run (it is locked)", r.err, 1,
+        true)
+      assert.equal("", r.out)
+      assert_exactly(stored_titles(), range(1, 3))
+      -- A dry run only reads, and is not refused.
+      assert.equal(3, run({ "-n", "-z", "UTC", "-b", "3", PID, STREAM, csv_path }).code)
+      os.execute("kill -KILL " .. job.pid)
+      os.remove(job.out)
+      os.remove(job.err)
+      local after
+      assert.is_true(h.wait_for(function()
+        after = run { "-z", "UTC", "-b", "3", PID, STREAM, csv_path }
+        return not after.err:find("in use", 1, true)
+      end, 10))
+      assert.equal(3, after.code, after.err)
+      assert.matches("of unknown fate: 3", after.out, 1, true)
+      r = run { "-z", "UTC", "-b", "3", "--assume-sent", PID, STREAM, csv_path }
+      assert.equal(0, r.code, r.err)
+      assert_exactly(stored_titles(), range(1, 6))
     end)
   end)
 end)
