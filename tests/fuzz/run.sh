@@ -2,7 +2,9 @@
 # Fuzzes the targets in tests/fuzz/targets/ with libFuzzer, under
 # AddressSanitizer and UndefinedBehaviorSanitizer, for SECONDS each (default
 # 30): the JSON codec, request building from params for every operation, the
-# CSV reader, the emulator's multipart parser, the callback payload parser.
+# CSV reader, the emulator's multipart parser, the callback payload parser
+# (targets in Lua, tests/fuzz/targets/*.lua, run by fuzz_lua), and the TZif
+# reader (a target in C, tests/fuzz/tzfile_target.c: fuzz_tzfile).
 #
 #   tests/fuzz/run.sh [SECONDS] [TARGET ...]
 #
@@ -12,7 +14,7 @@
 # broken) stops the run with exit status 1: the reproducer is kept in
 # build-fuzz/crashes/ and printed in base64, so that a CI log holds it. Run
 # one again with: ACRLUA_FUZZ_TARGET=tests/fuzz/targets/NAME.lua
-# build-fuzz/fuzz_lua FILE
+# build-fuzz/fuzz_lua FILE (a C target: build-fuzz/fuzz_NAME FILE)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-30}
@@ -20,12 +22,13 @@ shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   for t in tests/fuzz/targets/*.lua; do targets+=("$(basename "$t" .lua)"); done
+  targets+=(tzfile)
 fi
 
 flags="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -g -O1"
 CC=clang cmake -B build-fuzz -DACRLUA_FUZZ=ON -DACRLUA_TESTS=OFF \
   -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS="$flags" >/dev/null
-cmake --build build-fuzz -j2 --target fuzz_lua >/dev/null
+cmake --build build-fuzz -j2 --target fuzz_lua fuzz_tzfile >/dev/null
 rm -rf build-fuzz/crashes && mkdir -p build-fuzz/crashes
 found=$(mktemp -d)
 trap 'rm -rf "$found"' EXIT
@@ -37,7 +40,9 @@ status=0
 for name in "${targets[@]}"; do
   mkdir -p "$found/$name"
   echo "fuzz: $name for ${seconds}s"
-  if ! ACRLUA_FUZZ_TARGET="tests/fuzz/targets/$name.lua" build-fuzz/fuzz_lua \
+  runner=build-fuzz/fuzz_lua
+  [ -e "tests/fuzz/targets/$name.lua" ] || runner=build-fuzz/fuzz_$name
+  if ! ACRLUA_FUZZ_TARGET="tests/fuzz/targets/$name.lua" "$runner" \
       -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
       -artifact_prefix="build-fuzz/crashes/$name-" "$found/$name" "tests/fuzz/corpus/$name" \
       >"$found/$name.log" 2>&1; then
