@@ -122,7 +122,6 @@ local SPEC = {
 
 local EXIT_PARTIAL = 3
 local MAX_BATCH = 1000
-local RETRIES = 4 -- for 429 Too Many Requests
 
 -- Test hook: ACRLUA_REPORT_CRASH_AFTER=<stage>:<n> ends the process at a
 -- precise point of the n-th batch of this run, as a kill would:
@@ -258,13 +257,6 @@ local function server_ids(body)
   return out
 end
 
--- Failures where the request surely never reached the server.
-local function never_left(err)
-  local m = tostring(err.message or "")
-  return err.kind == "network" and (m:find("Could not resolve", 1, true)
-    or m:find("Couldn't connect", 1, true) or m:find("Failed to connect", 1, true)) ~= nil
-end
-
 -- Field errors keyed "data.<i>.<field>" -> { [i+1] = "message; message" }.
 local function errors_by_item(err)
   local out, any = {}, false
@@ -287,10 +279,6 @@ local function whole_number(s)
   return math.tointeger(tonumber(s))
 end
 
-local function sleep(seconds)
-  os.execute("sleep " .. tonumber(seconds))
-end
-
 -- The sender: sends batches, keeps the journal and the counts.
 local Sender = {}
 Sender.__index = Sender
@@ -300,72 +288,68 @@ Sender.__index = Sender
 function Sender:send(rows)
   local items = {}
   for i, r in ipairs(rows) do items[i] = r.item end
-  for attempt = 1, RETRIES + 1 do
-    local key = self.journal:intend(rows)
-    self.batches = self.batches + 1
-    crash_point("intent", self.batches)
-    -- A new client, so a new connection, for every batch: libcurl silently
-    -- sends a request again when a reused connection dies before the answer
-    -- starts, and for this POST that could store the batch twice.
-    local client = self.connect()
-    local body, err = client:add_stream_user_reports {
-      pid = self.pid, stream_id = self.stream_id, data = items,
-    }
-    client:close()
-    -- A 2xx answer whose body is not JSON still means "stored".
-    if not body and err.kind == "decode" and err.status and err.status < 300 then body = {} end
-    if body then
-      crash_point("send", self.batches)
-      local ids = server_ids(body)
-      self.journal:accepted(key, ids)
-      crash_point("outcome", self.batches)
-      self.sent = self.sent + #rows
-      return true
-    end
-    local status = err.kind == "http" and err.status or nil
-    if status == 429 and attempt <= RETRIES then
-      self.journal:rejected(key, "429 too many requests; retrying")
-      self.bar:say(string.format("%s: the server asks to slow down; retrying in %d s", NAME,
-        2 ^ attempt))
-      sleep(2 ^ attempt)
-    elseif status == 422 or status == 400 then
-      -- Nothing of the batch was stored. Set the rows the server named
-      -- aside and send the rest again; without names, go row by row.
-      self.journal:rejected(key, tostring(err))
-      local bad, named = errors_by_item(err)
-      if #rows == 1 then
-        self:reject(rows[1], named and bad[1] or err.message or tostring(err))
-        return true
-      end
-      if named then
-        local rest = {}
-        for i, r in ipairs(rows) do
-          if bad[i] then self:reject(r, bad[i]) else rest[#rest + 1] = r end
-        end
-        if #rest == 0 then return true end
-        return self:send(rest)
-      end
-      for _, r in ipairs(rows) do
-        local ok, msg = self:send { r }
-        if not ok then return false, msg end
-      end
-      return true
-    elseif status and status >= 400 and status < 500 and status ~= 408 then
-      -- Wrong token, project or stream: no row can go. Stop.
-      self.journal:rejected(key, tostring(err))
-      return false, tostring(err)
-    elseif never_left(err) then
-      self.journal:not_sent(key, tostring(err))
-      return false, tostring(err)
-    else
-      -- Timeout, a dropped connection, a 5xx: the server may have stored
-      -- the batch. Leave it unknown and stop; the next run lists it.
-      self.unknown_now = self.unknown_now + #rows
-      return false, tostring(err) .. "\nThe server may or may not have stored the last "
-        .. #rows .. " row(s); run again to see them listed."
-    end
+  local key = self.journal:intend(rows)
+  self.batches = self.batches + 1
+  crash_point("intent", self.batches)
+  -- The library sends this POST on a connection of its own, closed after
+  -- it, and sends it again only where that cannot store it twice: after a
+  -- 429 (the server refused it), or when it never left the machine.
+  local body, err = self.client:add_stream_user_reports {
+    pid = self.pid, stream_id = self.stream_id, data = items,
+  }
+  -- A 2xx answer whose body is not JSON still means "stored".
+  if not body and err.kind == "decode" and err.status and err.status < 300 then body = {} end
+  if body then
+    crash_point("send", self.batches)
+    local ids = server_ids(body)
+    self.journal:accepted(key, ids)
+    crash_point("outcome", self.batches)
+    self.sent = self.sent + #rows
+    return true
   end
-  return false, "the server kept asking to slow down (HTTP 429); try again later"
+  local status = err.kind == "http" and err.status or nil
+  if status == 429 then
+    self.journal:rejected(key, tostring(err))
+    return false, string.format("the server kept asking to slow down (HTTP 429%s); try again "
+      .. "later", err.retry_after and (", retry after " .. err.retry_after .. " s") or "")
+  elseif status == 422 or status == 400 then
+    -- Nothing of the batch was stored. Set the rows the server named
+    -- aside and send the rest again; without names, go row by row.
+    self.journal:rejected(key, tostring(err))
+    local bad, named = errors_by_item(err)
+    if #rows == 1 then
+      self:reject(rows[1], named and bad[1] or err.message or tostring(err))
+      return true
+    end
+    if named then
+      local rest = {}
+      for i, r in ipairs(rows) do
+        if bad[i] then self:reject(r, bad[i]) else rest[#rest + 1] = r end
+      end
+      if #rest == 0 then return true end
+      return self:send(rest)
+    end
+    for _, r in ipairs(rows) do
+      local ok, msg = self:send { r }
+      if not ok then return false, msg end
+    end
+    return true
+  elseif status and status >= 400 and status < 500 and status ~= 408 then
+    -- Wrong token, project or stream: no row can go. Stop.
+    self.journal:rejected(key, tostring(err))
+    return false, tostring(err)
+  elseif err.sent == false then
+    -- It never left the machine (no connection, a name that does not
+    -- resolve), after the library's own retries.
+    self.journal:not_sent(key, tostring(err))
+    return false, tostring(err)
+  else
+    -- Timeout, a dropped connection, a 5xx: the server may have stored
+    -- the batch. Leave it unknown and stop; the next run lists it.
+    self.unknown_now = self.unknown_now + #rows
+    return false, tostring(err) .. "\nThe server may or may not have stored the last "
+      .. #rows .. " row(s); run again to see them listed."
+  end
 end
 
 function Sender:reject(row, reason)
@@ -433,12 +417,19 @@ local function main(argv)
       journal_path, journal.damaged))
   end
 
-  local function connect() return (cli.connect(NAME, opts, client_options)) end
-  -- Fail early on a missing token, before reading any row.
-  if not opts.dry_run then connect():close() end
+  -- One client for the run (fails early on a missing token, before reading
+  -- any row); the library's retries are shown as they happen.
+  local client
+  if not opts.dry_run then
+    client_options.on_retry = function(attempt, err, delay)
+      bar:say(string.format("%s: %s; attempt %d again in %.1f s", NAME, tostring(err),
+        attempt + 1, delay))
+    end
+    client = cli.connect(NAME, opts, client_options)
+  end
 
   local sender = setmetatable({
-    connect = connect, journal = journal, pid = pid, stream_id = stream_id, bar = bar,
+    client = client, journal = journal, pid = pid, stream_id = stream_id, bar = bar,
     batches = 0, sent = 0, rejected = 0, unknown_now = 0,
   }, Sender)
 

@@ -492,6 +492,29 @@ describe("report.lua", function()
       assert_exactly(stored_titles(), range(1, 10))
     end)
 
+    it("leaves a 429 to the library's retries: the batch is stored once", function()
+      h.write(csv_path, numbered_csv(4))
+      emu.fault { operation = "add_stream_user_reports", count = 1, status = 429,
+        headers = { ["Retry-After"] = "1" } }
+      local r = report { "-b", "2" }
+      assert.equal(0, r.code, r.err)
+      assert.matches("HTTP 429.*attempt 2 again in 1%.0 s", r.err)
+      assert_exactly(stored_titles(), range(1, 4))
+    end)
+
+    it("stops when the server keeps answering 429; a later run sends the rest", function()
+      h.write(csv_path, numbered_csv(4))
+      emu.fault { operation = "add_stream_user_reports", count = 3, status = 429,
+        headers = { ["Retry-After"] = "0" } }
+      local r = report { "-b", "2" }
+      assert.equal(1, r.code)
+      assert.matches("kept asking to slow down (HTTP 429, retry after 0 s)", r.err, 1, true)
+      assert_exactly(stored_titles(), {})
+      r = report { "-b", "2" }
+      assert.equal(0, r.code, r.err)
+      assert_exactly(stored_titles(), range(1, 4))
+    end)
+
     it("treats a server error as unknown fate and stops", function()
       h.write(csv_path, numbered_csv(4))
       emu.fault { operation = "add_stream_user_reports", count = 1, status = 503 }

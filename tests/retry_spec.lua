@@ -178,6 +178,14 @@ describe("a request that may not run twice", function()
     assert.equal(1, #sent("/api/bm-bd-projects"))
   end)
 
+  it("(POST) is resent after a 429: the server refused it without acting on it", function()
+    fault{ operation = "create_bd_project", status = 429, headers = { ["Retry-After"] = "0" } }
+    local body, res = create(new_client())
+    assert.is_table(body)
+    assert.equal(2, res.attempts)
+    assert.equal(2, #sent("/api/bm-bd-projects"))
+  end)
+
   it("(POST) is not resent after its connection dropped, and is sent once", function()
     fault{ operation = "create_bd_project", drop = true }
     local _, err = create(new_client())

@@ -215,10 +215,11 @@ local function retry_delay(method, err, attempt, retries, idempotent)
   if attempt > retries then return nil end
   local kind = err.kind
   if kind == "http" then
-    -- The server answered: only a method that may run twice goes again.
-    if not RETRY_STATUS[err.status] or not (REPEATABLE[method] or idempotent) then
-      return nil
-    end
+    -- The server answered: only a method that may run twice goes again,
+    -- but for a 429, which refuses the request before acting on it (the
+    -- API's rate limiter answers before the request reaches its handler).
+    if not RETRY_STATUS[err.status] then return nil end
+    if err.status ~= 429 and not (REPEATABLE[method] or idempotent) then return nil end
   elseif kind == "network" or kind == "timeout" then
     -- err.sent == false: the request never left, whatever its method.
     if not (REPEATABLE[method] or idempotent or err.sent == false) then return nil end
