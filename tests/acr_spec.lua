@@ -573,6 +573,9 @@ describe("acr workflows", function()
     r = acr_process { "help", "export-results" }
     assert.equal(0, r.code, r.err)
     assert.matches("export%-results%.lua", r.out)
+    r = acr_process { "receive-callbacks", "--help" }
+    assert.equal(0, r.code, r.err)
+    assert.matches("receive%-callbacks%.lua", r.out)
   end)
 
   it("forwards --profile given before the name", function()

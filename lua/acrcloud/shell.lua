@@ -79,7 +79,8 @@ M.WORKFLOWS = {
     summary = "One day of a Broadcast Database project's results as CSV, in a time zone." },
   { name = "list-projects", script = "list-projects.lua",
     summary = "The account's base and Broadcast Database projects as one table." },
-  -- { name = "receive-callbacks", script = "receive-callbacks.lua", summary = "..." },
+  { name = "receive-callbacks", script = "receive-callbacks.lua",
+    summary = "Receive ACRCloud's result and state callbacks and store them (SQLite, PostgreSQL)." },
 }
 
 --- Where the parameters of an operation at the `output` location get
