@@ -80,7 +80,7 @@ M.WORKFLOWS = {
   { name = "list-projects", script = "list-projects.lua",
     summary = "The account's base and Broadcast Database projects as one table." },
   { name = "receive-callbacks", script = "receive-callbacks.lua",
-    summary = "Receive ACRCloud's result and state callbacks and store them (SQLite, PostgreSQL)." },
+    summary = "Receive the result and state callbacks and store them (SQLite, PostgreSQL)." },
 }
 
 --- Where the parameters of an operation at the `output` location get
