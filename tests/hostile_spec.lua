@@ -132,9 +132,14 @@ describe("under a slowloris and an idle flood", function()
       return timed(emu.url .. "/base-projects/15", { token = "hostile-token" })
     end)
     local counts = done()
+    -- and at once again when the attack stops
+    local status, after = timed(emu.url .. "/base-projects/15", { token = "hostile-token" })
     emu.stop()
-    print(string.format("# emulator, 40 addresses: slowest real request %.3f s; attacker: %s " ..
-      "connections opened, %s closed by the server", slowest, counts.opened, counts.closed))
+    assert.are.equal(200, status)
+    assert.is_true(after < 1, string.format("%.3f s after the attack", after))
+    print(string.format("# emulator, 40 addresses: slowest real request %.3f s, %.3f s after; " ..
+      "attacker: %s connections opened, %s closed by the server", slowest, after, counts.opened,
+      counts.closed))
   end)
 end)
 
