@@ -119,7 +119,9 @@ static void set_string(lua_State *L, const char *k, const char *v) {
 
 /* Pushes the operations array: {name=, method=, path=, host=, area=,
  * summary=, paginated=, params={{name=, location=, type=, required=,
- * default=, doc=}, ...}} */
+ * default=, doc=, values=, values_open=, format=}, ...}}. values lists the
+ * allowed values as strings (as sent); values_open, when set, says why
+ * they are not enforced; format is a shape such as "YYYYmmdd". */
 static void push_operations(lua_State *L) {
   char types[96];
   lua_createtable(L, (int)acr_endpoint_count, 0);
@@ -145,7 +147,7 @@ static void push_operations(lua_State *L) {
     lua_newtable(L);
     int n = 0;
     for (const acr_param *p = ep->params; p->name; p++) {
-      lua_createtable(L, 0, 6);
+      lua_createtable(L, 0, 9);
       set_string(L, "name", p->name);
       set_string(L, "location", acr_location_name(p->in));
       acr_type_names(p->types, types, sizeof types);
@@ -158,6 +160,17 @@ static void push_operations(lua_State *L) {
       lua_setfield(L, -2, "required");
       if (p->fallback) set_string(L, "default", p->fallback);
       set_string(L, "doc", p->doc);
+      if (p->values) {
+        int k = 0;
+        lua_newtable(L);
+        for (const char *const *v = p->values; *v; v++) {
+          lua_pushstring(L, *v);
+          lua_rawseti(L, -2, ++k);
+        }
+        lua_setfield(L, -2, "values");
+      }
+      if (p->open) set_string(L, "values_open", p->open);
+      if (p->format) set_string(L, "format", p->format);
       lua_rawseti(L, -2, ++n);
     }
     lua_setfield(L, -2, "params");
