@@ -3,8 +3,8 @@
  * The Lua methods, argument checking, `acrcloud.operations`, the emulator's
  * routes and the API reference are all derived from it.
  */
-#ifndef ACRCLOUD_ENDPOINTS_H
-#define ACRCLOUD_ENDPOINTS_H
+#ifndef ACR_ENDPOINTS_H
+#define ACR_ENDPOINTS_H
 
 #include <stddef.h>
 
