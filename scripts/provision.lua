@@ -32,8 +32,10 @@ Database projects (see scripts/samples/account.lua):
                              send_type = 2 } },
   }
 
-Required: name, region (eu-west-1, us-west-2, ap-southeast-1), buckets, and
-type (AVR, LCD, HR) for base projects. Optional fields that are left out
+Required: name, region (]] .. table.concat(config.REGIONS, ", ")
+  .. [[), buckets, and
+type (]] .. table.concat(config.PROJECT_TYPES, ", ")
+  .. [[) for base projects. Optional fields that are left out
 are left alone in the account. The file is loaded as data in an empty
 environment (no os, io, require...), with bounded time and memory, so it
 cannot run anything on this machine. Unknown keys, wrong types and unknown

@@ -23,7 +23,7 @@
 #include "client_lua.h"
 
 /* acrcloud.array(t): marks t as a JSON array (so that {} goes out as []). */
-static int array(lua_State *L) {
+static int l_array(lua_State *L) {
   if (lua_isnoneornil(L, 1)) {
     lua_settop(L, 0);
     lua_newtable(L);
@@ -36,7 +36,7 @@ static int array(lua_State *L) {
 
 /* acrcloud.object(t, order): marks t as a JSON object whose keys go out in
  * `order` (a list of strings) first, the others sorted after them. */
-static int object(lua_State *L) {
+static int l_object(lua_State *L) {
   lua_settop(L, 2);
   if (lua_isnil(L, 1)) {
     lua_newtable(L);
@@ -72,7 +72,7 @@ static void encode_options(lua_State *L, int idx, acr_json_enc *o) {
 /* acrcloud.encode(value [, options]): JSON text, with the module's rules for
  * integers, arrays, null and ordered objects. Options: sort_keys. Raises on
  * values JSON cannot hold. */
-static int encode(lua_State *L) {
+static int l_encode(lua_State *L) {
   acr_json_enc o = {NULL, NULL, 0};
   luaL_checkany(L, 1);
   encode_options(L, 2, &o);
@@ -81,7 +81,7 @@ static int encode(lua_State *L) {
 }
 
 /* acrcloud.decode(text): the value, or nil and a message. */
-static int decode(lua_State *L) {
+static int l_decode(lua_State *L) {
   size_t len;
   const char *text = luaL_checklstring(L, 1, &len);
   if (acr_json_decode(L, text, len)) return 1;
@@ -91,7 +91,7 @@ static int decode(lua_State *L) {
 }
 
 /* acrcloud.hmac_sha1(key, data): the raw 20-byte MAC. */
-static int hmac_sha1(lua_State *L) {
+static int l_hmac_sha1(lua_State *L) {
   size_t kl, dl;
   const char *key = luaL_checklstring(L, 1, &kl);
   const char *data = luaL_checklstring(L, 2, &dl);
@@ -103,7 +103,7 @@ static int hmac_sha1(lua_State *L) {
 }
 
 /* acrcloud.base64(s) */
-static int base64(lua_State *L) {
+static int l_base64(lua_State *L) {
   size_t len;
   const unsigned char *s = (const unsigned char *)luaL_checklstring(L, 1, &len);
   luaL_Buffer b;
@@ -119,7 +119,9 @@ static void set_string(lua_State *L, const char *k, const char *v) {
 
 /* Pushes the operations array: {name=, method=, path=, host=, area=,
  * summary=, paginated=, params={{name=, location=, type=, required=,
- * default=, doc=}, ...}} */
+ * default=, doc=, values=, values_open=, format=}, ...}}. values lists the
+ * allowed values as strings (as sent); values_open, when set, says why
+ * they are not enforced; format is a shape such as "YYYYmmdd". */
 static void push_operations(lua_State *L) {
   char types[96];
   lua_createtable(L, (int)acr_endpoint_count, 0);
@@ -145,7 +147,7 @@ static void push_operations(lua_State *L) {
     lua_newtable(L);
     int n = 0;
     for (const acr_param *p = ep->params; p->name; p++) {
-      lua_createtable(L, 0, 6);
+      lua_createtable(L, 0, 9);
       set_string(L, "name", p->name);
       set_string(L, "location", acr_location_name(p->in));
       acr_type_names(p->types, types, sizeof types);
@@ -158,6 +160,17 @@ static void push_operations(lua_State *L) {
       lua_setfield(L, -2, "required");
       if (p->fallback) set_string(L, "default", p->fallback);
       set_string(L, "doc", p->doc);
+      if (p->values) {
+        int k = 0;
+        lua_newtable(L);
+        for (const char *const *v = p->values; *v; v++) {
+          lua_pushstring(L, *v);
+          lua_rawseti(L, -2, ++k);
+        }
+        lua_setfield(L, -2, "values");
+      }
+      if (p->open) set_string(L, "values_open", p->open);
+      if (p->format) set_string(L, "format", p->format);
       lua_rawseti(L, -2, ++n);
     }
     lua_setfield(L, -2, "params");
@@ -190,8 +203,8 @@ int luaopen_acrcloud(lua_State *L) {
   acr_request_open(L);
 
   static const luaL_Reg functions[] = {
-      {"array", array},   {"object", object},       {"encode", encode},
-      {"decode", decode}, {"hmac_sha1", hmac_sha1}, {"base64", base64},
+      {"array", l_array},   {"object", l_object},       {"encode", l_encode},
+      {"decode", l_decode}, {"hmac_sha1", l_hmac_sha1}, {"base64", l_base64},
       {NULL, NULL}};
   luaL_newlib(L, functions);
   int module = lua_gettop(L);

@@ -4,8 +4,8 @@
  * one idempotent function. Its methods (one per operation, each, batch,
  * ...) are added by the composites in lua/acrcloud/client.lua.
  */
-#ifndef ACRCLOUD_CLIENT_H
-#define ACRCLOUD_CLIENT_H
+#ifndef ACR_CLIENT_H
+#define ACR_CLIENT_H
 
 #include <lua.h>
 

@@ -22,28 +22,43 @@
 #define REQ 1
 #define OPT 0
 #define P_PATH(n, t, d)                                                        \
-  { n, ACR_IN_PATH, t, REQ, NULL, d }
+  { n, ACR_IN_PATH, t, REQ, NULL, d, NULL, NULL, NULL }
 #define P_QUERY(n, t, r, d)                                                    \
-  { n, ACR_IN_QUERY, t, r, NULL, d }
+  { n, ACR_IN_QUERY, t, r, NULL, d, NULL, NULL, NULL }
 #define P_BODY(n, t, r, d)                                                     \
-  { n, ACR_IN_BODY, t, r, NULL, d }
+  { n, ACR_IN_BODY, t, r, NULL, d, NULL, NULL, NULL }
+/* The same with allowed values v (a VALUES list), or a format f. */
+#define P_QUERY_IN(n, t, r, d, v)                                              \
+  { n, ACR_IN_QUERY, t, r, NULL, d, v, NULL, NULL }
+#define P_BODY_IN(n, t, r, d, v)                                               \
+  { n, ACR_IN_BODY, t, r, NULL, d, v, NULL, NULL }
+#define P_QUERY_FMT(n, t, r, d, f)                                             \
+  { n, ACR_IN_QUERY, t, r, NULL, d, NULL, NULL, f }
+/* Values the API is known to exceed: documented, not enforced (why). */
+#define P_QUERY_OPEN(n, t, r, d, v, why)                                       \
+  { n, ACR_IN_QUERY, t, r, NULL, d, v, why, NULL }
+#define P_BODY_OPEN(n, t, r, d, v, why)                                        \
+  { n, ACR_IN_BODY, t, r, NULL, d, v, why, NULL }
 /* A path on disk: the file goes as a streamed multipart part. */
 #define P_FILE(n, r, d)                                                        \
-  { n, ACR_IN_FILE, ACR_T_STRING, r, NULL, d }
+  { n, ACR_IN_FILE, ACR_T_STRING, r, NULL, d, NULL, NULL, NULL }
 /* Fills {n} in the endpoint's host. */
 #define P_HOST(n, r, d)                                                        \
-  { n, ACR_IN_HOST, ACR_T_STRING, r, NULL, d }
+  { n, ACR_IN_HOST, ACR_T_STRING, r, NULL, d, NULL, NULL, NULL }
+#define P_HOST_IN(n, r, d, v)                                                  \
+  { n, ACR_IN_HOST, ACR_T_STRING, r, NULL, d, v, NULL, NULL }
 /* Signs the request; never sent. */
 #define P_SECRET(n, d)                                                         \
-  { n, ACR_IN_SECRET, ACR_T_STRING, REQ, NULL, d }
+  { n, ACR_IN_SECRET, ACR_T_STRING, REQ, NULL, d, NULL, NULL, NULL }
 /* Raw responses: where to write the bytes. */
 #define P_OUTPUT()                                                             \
   {                                                                            \
     "output", ACR_IN_OUTPUT, ACR_T_STRING, OPT, NULL,                          \
-        "Write the bytes to this path instead of returning them"               \
+        "Write the bytes to this path instead of returning them", NULL, NULL,  \
+        NULL                                                                   \
   }
 #define P_END                                                                  \
-  { NULL, ACR_IN_PATH, 0, 0, NULL, NULL }
+  { NULL, ACR_IN_PATH, 0, 0, NULL, NULL, NULL, NULL, NULL }
 #define PARAMS(...) ((const acr_param[]){__VA_ARGS__, P_END})
 #define NO_PARAMS ((const acr_param[]){P_END})
 
@@ -58,6 +73,38 @@
  * commas. */
 #define IDS (ACR_T_ID | ACR_T_ARRAY)
 
+/* A NULL-terminated list of allowed values, written as sent. */
+#define VALUES(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+/* The documented sets (spec/ and api/endpoints.md's "Common enums"). */
+#define REGIONS VALUES("eu-west-1", "us-west-2", "ap-southeast-1")
+#define BUCKET_TYPES VALUES("File", "Live", "LiveRec", "LiveTimeshift")
+#define BUCKET_TYPES_OPEN                                                      \
+  "the dedup docs also use DedupFile buckets, a type the list does not name"
+#define PROJECT_TYPES VALUES("AVR", "LCD", "HR")
+#define CS_PROJECT_TYPES VALUES("BM-ACRC", "BM-LOCAL")
+#define AUDIO_TYPES VALUES("linein", "recorded")
+/* The create page lists five, the update page adds youtube, and the docs'
+ * answers show itunes, musicstory and lyricfind: the union. */
+#define EXTERNAL_IDS                                                           \
+  VALUES("spotify", "deezer", "youtube", "isrc", "upc", "musicbrainz",         \
+         "itunes", "musicstory", "lyricfind")
+#define EXTERNAL_IDS_DOC                                                       \
+  "Platforms to link: a list, or a string separated by commas"
+#define ORDERS VALUES("asc", "desc")
+#define ZERO_ONE VALUES("0", "1")
+#define ENGINES VALUES("1", "2", "3", "4")
+#define STREAM_STATES                                                          \
+  VALUES("All", "Running", "Timeout", "Paused", "Invalid URL", "Mute", "Other")
+#define RESULT_KINDS VALUES("day", "last")
+#define RESULT_TYPES VALUES("music", "custom")
+#define DAY "YYYYmmdd"
+#define ISO_DAY "YYYY-MM-DD"
+#define UCF_TIME "YYYY-MM-DD|YYYY-MM-DD HH:MM:SS"
+
+#define P_REGION_BODY P_BODY_IN("region", STR, REQ, REGION_DOC, REGIONS)
+#define P_REGION_QUERY P_QUERY_IN("region", STR, OPT, REGION_DOC, REGIONS)
+
 #define PAGE P_QUERY("page", INT, OPT, "Page number, from 1")
 #define PER_PAGE P_QUERY("per_page", INT, OPT, "Items per page")
 #define REGION_DOC "eu-west-1, us-west-2 or ap-southeast-1"
@@ -71,8 +118,9 @@
 /* File scanning files live on the container's regional host. */
 #define FS_HOST "https://api-{region}.acrcloud.com/api"
 #define FS_REGION                                                              \
-  P_HOST("region", OPT,                                                        \
-         "Host region (" REGION_DOC "): overrides the container's")
+  P_HOST_IN("region", OPT,                                                     \
+            "Host region (" REGION_DOC "): overrides the container's",         \
+            REGIONS)
 #define FS_CONTAINER P_PATH("container_id", ID, "The container id")
 
 #define CLI_ONLY "From the official CLI only; not in the public docs"
@@ -99,18 +147,22 @@ static const char identification[] = "Identification";
 const acr_endpoint acr_endpoints[] = {
     /* Buckets: docs (get, update, delete: the CN docs and the CLI) */
     {"create_bucket", "POST", NULL, "/buckets", buckets, "Create a bucket", 0,
-     PARAMS(P_BODY("name", STR, REQ, "The bucket name"),
-            P_BODY("region", STR, REQ, REGION_DOC),
-            P_BODY("type", STR, REQ, "File, Live, LiveRec or LiveTimeshift"),
-            P_BODY("net_type", INT, OPT,
-                   "1 online recognition, 2 offline database, 0 both"),
+     PARAMS(P_BODY("name", STR, REQ, "The bucket name"), P_REGION_BODY,
+            P_BODY_OPEN("type", STR, REQ,
+                        "File, Live, LiveRec or LiveTimeshift", BUCKET_TYPES,
+                        BUCKET_TYPES_OPEN),
+            P_BODY_IN("net_type", INT, OPT,
+                      "1 online recognition, 2 offline database, 0 both",
+                      VALUES("0", "1", "2")),
             P_BODY("labels", ARR, OPT, "Free labels, e.g. {\"Music\"}"),
             P_BODY("metadata_template", STR, OPT,
                    "Metadata template: JSON text or a comma list")),
      .source = "buckets.create"},
     {"list_buckets", "GET", NULL, "/buckets", buckets, "List buckets", 1,
-     PARAMS(PAGE, PER_PAGE, P_QUERY("region", STR, OPT, REGION_DOC),
-            P_QUERY("type", STR, OPT, "File, Live, LiveRec or LiveTimeshift")),
+     PARAMS(PAGE, PER_PAGE, P_REGION_QUERY,
+            P_QUERY_OPEN("type", STR, OPT,
+                         "File, Live, LiveRec or LiveTimeshift", BUCKET_TYPES,
+                         BUCKET_TYPES_OPEN)),
      .source = "buckets.list"},
     {"get_bucket", "GET", NULL, "/buckets/{id}", buckets, "Get a bucket", 0,
      PARAMS(P_PATH("id", ID, "The bucket id")), .source = "buckets.get"},
@@ -129,8 +181,9 @@ const acr_endpoint acr_endpoints[] = {
     {"upload_audio_file", "POST", NULL, "/buckets/{bucket_id}/files",
      audio_files, "Upload an audio or fingerprint file, or add one by URL", 0,
      PARAMS(P_PATH("bucket_id", ID, "The bucket id"),
-            P_BODY("data_type", STR, REQ,
-                   "audio, fingerprint, audio_url or acrid"),
+            P_BODY_IN("data_type", STR, REQ,
+                      "audio, fingerprint, audio_url or acrid",
+                      VALUES("audio", "fingerprint", "audio_url", "acrid")),
             P_FILE("file", OPT,
                    "Path of the audio or fingerprint file (for data_type "
                    "audio or fingerprint)"),
@@ -148,9 +201,12 @@ const acr_endpoint acr_endpoints[] = {
      "List the files of a bucket", 1,
      PARAMS(P_PATH("bucket_id", ID, "The bucket id"),
             P_QUERY("search", STR, OPT, "Title filter"),
-            P_QUERY("sort", STR, OPT, "id (default) or status"),
-            P_QUERY("order", STR, OPT, "asc (default) or desc"), PAGE, PER_PAGE,
-            P_QUERY("state", INT, OPT, "0 processing, 1 ready, -1 error")),
+            P_QUERY_IN("sort", STR, OPT, "id (default) or status",
+                       VALUES("id", "status")),
+            P_QUERY_IN("order", STR, OPT, "asc (default) or desc", ORDERS),
+            PAGE, PER_PAGE,
+            P_QUERY_IN("state", INT, OPT, "0 processing, 1 ready, -1 error",
+                       VALUES("0", "1", "-1"))),
      .source = "files.list",
      .note = "The documented search parameter (the CLI sends keyword)"},
     {"get_audio_file", "GET", NULL, "/buckets/{bucket_id}/files/{id}",
@@ -194,8 +250,9 @@ const acr_endpoint acr_endpoints[] = {
                    "Channel URL, ingested by your local fingerprinting "
                    "server"),
             P_BODY("user_defined", STR | OBJ, OPT, USER_DEFINED_DOC),
-            P_BODY("timeshift", STR, OPT,
-                   "1 ingests timeshift fingerprints, 0 (default) not")),
+            P_BODY_IN("timeshift", STR, OPT,
+                      "1 ingests timeshift fingerprints, 0 (default) not",
+                      ZERO_ONE)),
      .source = "channels.create",
      .note = "The documented fields (the CLI sends name for title, and "
              "record)"},
@@ -203,8 +260,9 @@ const acr_endpoint acr_endpoints[] = {
      live_channels, "List the live channels of a bucket", 1,
      PARAMS(P_PATH("bucket_id", ID, "The bucket id"),
             P_QUERY("search", STR, OPT, "Title filter"), PAGE, PER_PAGE,
-            P_QUERY("order", STR, OPT, "desc (default) or asc"),
-            P_QUERY("sort", STR, OPT, "id (default) or status")),
+            P_QUERY_IN("order", STR, OPT, "desc (default) or asc", ORDERS),
+            P_QUERY_IN("sort", STR, OPT, "id (default) or status",
+                       VALUES("id", "status"))),
      .source = "channels.list"},
     {"get_live_channel", "GET", NULL, "/buckets/{bucket_id}/channels/{id}",
      live_channels, "Get a live channel", 0,
@@ -220,8 +278,9 @@ const acr_endpoint acr_endpoints[] = {
                    "Channel URL, ingested by your local fingerprinting "
                    "server"),
             P_BODY("user_defined", STR | OBJ, OPT, USER_DEFINED_DOC),
-            P_BODY("timeshift", STR, OPT,
-                   "1 ingests timeshift fingerprints, 0 (default) not")),
+            P_BODY_IN("timeshift", STR, OPT,
+                      "1 ingests timeshift fingerprints, 0 (default) not",
+                      ZERO_ONE)),
      .source = "channels.update"},
     {"delete_live_channels", "DELETE", NULL,
      "/buckets/{bucket_id}/channels/{ids}", live_channels,
@@ -247,9 +306,10 @@ const acr_endpoint acr_endpoints[] = {
      PARAMS(P_PATH("bucket_id", ID, "The bucket id"),
             P_BODY("id", STR, REQ, "Your unique track id"),
             P_FILE("file", REQ, "Path of the fingerprint file"),
-            P_BODY("db_if_nodup", INT, OPT,
-                   "1 (default) adds the fingerprint when no duplicate is "
-                   "found, 0 not")),
+            P_BODY_IN("db_if_nodup", INT, OPT,
+                      "1 (default) adds the fingerprint when no duplicate is "
+                      "found, 0 not",
+                      ZERO_ONE)),
      .body = ACR_BODY_MULTIPART, .source = "dedup_files.create",
      .note = DEDUP_HOST_NOTE},
     {"list_dedup_files", "GET", NULL, "/buckets/{bucket_id}/dedup-files",
@@ -272,30 +332,32 @@ const acr_endpoint acr_endpoints[] = {
     /* Base projects: spec/base-projects.txt */
     {"create_base_project", "POST", NULL, "/base-projects", base_projects,
      "Create a recognition project", 0,
-     PARAMS(P_BODY("name", STR, REQ, "The project name"),
-            P_BODY("region", STR, REQ, REGION_DOC),
-            P_BODY("type", STR, REQ, "AVR, LCD or HR"),
+     PARAMS(P_BODY("name", STR, REQ, "The project name"), P_REGION_BODY,
+            P_BODY_IN("type", STR, REQ, "AVR, LCD or HR", PROJECT_TYPES),
             P_BODY("buckets", ARR, REQ, "Bucket ids"),
-            P_BODY("audio_type", STR, OPT, "linein (default) or recorded"),
-            P_BODY("external_ids", ARR | STR, OPT,
-                   "spotify, deezer, isrc, upc, musicbrainz")),
+            P_BODY_IN("audio_type", STR, OPT, "linein (default) or recorded",
+                      AUDIO_TYPES),
+            P_BODY_IN("external_ids", ARR | STR, OPT, EXTERNAL_IDS_DOC,
+                      EXTERNAL_IDS)),
      .source = "base_projects.create"},
     {"list_base_projects", "GET", NULL, "/base-projects", base_projects,
      "List recognition projects", 1,
-     PARAMS(P_QUERY("region", STR, OPT, REGION_DOC),
-            P_QUERY("type", STR, OPT, "AVR, LCD or HR"), PAGE, PER_PAGE),
+     PARAMS(P_REGION_QUERY,
+            P_QUERY_IN("type", STR, OPT, "AVR, LCD or HR", PROJECT_TYPES), PAGE,
+            PER_PAGE),
      .source = "base_projects.list"},
     {"get_base_project", "GET", NULL, "/base-projects/{id}", base_projects,
      "Get a project", 0, PARAMS(P_PATH("id", ID, "The project id")),
      .source = "base_projects.get"},
     {"update_base_project", "PUT", NULL, "/base-projects/{id}", base_projects,
      "Update a project", 0,
-     PARAMS(P_PATH("id", ID, "The project id"),
-            P_BODY("name", STR, OPT, "The project name"),
-            P_BODY("buckets", ARR, OPT, "Bucket ids"),
-            P_BODY("audio_type", STR, OPT, "linein or recorded"),
-            P_BODY("external_ids", ARR | STR, OPT,
-                   "spotify, deezer, youtube, isrc, upc, musicbrainz")),
+     PARAMS(
+         P_PATH("id", ID, "The project id"),
+         P_BODY("name", STR, OPT, "The project name"),
+         P_BODY("buckets", ARR, OPT, "Bucket ids"),
+         P_BODY_IN("audio_type", STR, OPT, "linein or recorded", AUDIO_TYPES),
+         P_BODY_IN("external_ids", ARR | STR, OPT, EXTERNAL_IDS_DOC,
+                   EXTERNAL_IDS)),
      .source = "base_projects.update",
      .note = "external_ids from the spec page (the inventory's table stops "
              "at audio_type)"},
@@ -311,28 +373,29 @@ const acr_endpoint acr_endpoints[] = {
     {"get_base_project_day_stat", "GET", NULL, "/base-projects/{id}/day-stat",
      base_projects, "Get the project's statistics per day", 0,
      PARAMS(P_PATH("id", ID, "The project id"),
-            P_QUERY("start", STR, OPT, "Start date, YYYY-MM-DD"),
-            P_QUERY("end", STR, OPT, "End date, YYYY-MM-DD")),
+            P_QUERY_FMT("start", STR, OPT, "Start date, YYYY-MM-DD", ISO_DAY),
+            P_QUERY_FMT("end", STR, OPT, "End date, YYYY-MM-DD", ISO_DAY)),
      .source = "base_projects.day_stat"},
 
     /* Custom Streams projects: docs (get: the CLI) */
     {"create_cs_project", "POST", NULL, "/bm-cs-projects", cs_projects,
      "Create a Custom Streams project", 0,
-     PARAMS(P_BODY("name", STR, REQ, "The project name"),
-            P_BODY("region", STR, REQ, REGION_DOC),
+     PARAMS(P_BODY("name", STR, REQ, "The project name"), P_REGION_BODY,
             P_BODY("buckets", ARR, REQ, "Bucket ids"),
-            P_BODY("type", STR, REQ,
-                   "BM-ACRC (ACRCloud ingests the streams) or BM-LOCAL "
-                   "(your Local Monitoring Tool does)"),
-            P_BODY("external_ids", ARR | STR, OPT,
-                   "spotify, deezer, isrc, upc, musicbrainz"),
+            P_BODY_IN("type", STR, REQ,
+                      "BM-ACRC (ACRCloud ingests the streams) or BM-LOCAL "
+                      "(your Local Monitoring Tool does)",
+                      CS_PROJECT_TYPES),
+            P_BODY_IN("external_ids", ARR | STR, OPT, EXTERNAL_IDS_DOC,
+                      EXTERNAL_IDS),
             P_BODY("metadata_template", STR, OPT,
                    "Stream metadata template, e.g. \"StreamId,City,FM\"")),
      .source = "bm_cs_projects.create"},
     {"list_cs_projects", "GET", NULL, "/bm-cs-projects", cs_projects,
      "List Custom Streams projects", 1,
-     PARAMS(PAGE, PER_PAGE, P_QUERY("region", STR, OPT, REGION_DOC),
-            P_QUERY("types", STR, OPT, "BM-ACRC or BM-LOCAL")),
+     PARAMS(PAGE, PER_PAGE, P_REGION_QUERY,
+            P_QUERY_IN("types", STR, OPT, "BM-ACRC or BM-LOCAL",
+                       CS_PROJECT_TYPES)),
      .source = "bm_cs_projects.list"},
     {"get_cs_project", "GET", NULL, "/bm-cs-projects/{id}", cs_projects,
      "Get a Custom Streams project", 0,
@@ -343,8 +406,8 @@ const acr_endpoint acr_endpoints[] = {
      PARAMS(P_PATH("id", ID, "The project id"),
             P_BODY("name", STR, OPT, "The project name"),
             P_BODY("buckets", ARR, OPT, "Bucket ids"),
-            P_BODY("external_ids", ARR | STR, OPT,
-                   "spotify, deezer, isrc, upc, musicbrainz"),
+            P_BODY_IN("external_ids", ARR | STR, OPT, EXTERNAL_IDS_DOC,
+                      EXTERNAL_IDS),
             P_BODY("metadata_template", STR, OPT, "Stream metadata template")),
      .source = "bm_cs_projects.update"},
     {"delete_cs_project", "DELETE", NULL, "/bm-cs-projects/{id}", cs_projects,
@@ -364,8 +427,8 @@ const acr_endpoint acr_endpoints[] = {
      PARAMS(P_PATH("id", ID, "The project id"),
             P_BODY("state_notification_email", STR, OPT,
                    "Email address for state alerts"),
-            P_BODY("state_notification_email_frequency", INT, OPT,
-                   "0 high, 1 low, 2 none"),
+            P_BODY_IN("state_notification_email_frequency", INT, OPT,
+                      "0 high, 1 low, 2 none", VALUES("0", "1", "2")),
             P_BODY("state_notification_url", STR, OPT,
                    "URL that receives stream state changes")),
      .source = "bm_cs_projects.set_state_notification",
@@ -384,16 +447,19 @@ const acr_endpoint acr_endpoints[] = {
      .source = "bm_cs_streams.create"},
     {"list_streams", "GET", NULL, "/bm-cs-projects/{pid}/streams", cs_streams,
      "List a project's streams", 1,
-     PARAMS(
-         P_PATH("pid", ID, "The project id"),
-         P_QUERY("timemap", INT, OPT, "Timemap filter: 0 or 1"),
-         P_QUERY("state", STR, OPT,
-                 "All (default), Running, Timeout, Paused, Invalid URL, "
-                 "Mute or Other"),
-         P_QUERY("search_value", STR, OPT,
-                 "Matches name, stream id, URL, user_defined or remark"),
-         P_QUERY("sort", STR, OPT, "created_at (default), stream_id or name"),
-         P_QUERY("order", STR, OPT, "desc (default) or asc"), PAGE, PER_PAGE),
+     PARAMS(P_PATH("pid", ID, "The project id"),
+            P_QUERY_IN("timemap", INT, OPT, "Timemap filter: 0 or 1", ZERO_ONE),
+            P_QUERY_IN("state", STR, OPT,
+                       "All (default), Running, Timeout, Paused, Invalid URL, "
+                       "Mute or Other",
+                       STREAM_STATES),
+            P_QUERY("search_value", STR, OPT,
+                    "Matches name, stream id, URL, user_defined or remark"),
+            P_QUERY_IN("sort", STR, OPT,
+                       "created_at (default), stream_id or name",
+                       VALUES("created_at", "stream_id", "name")),
+            P_QUERY_IN("order", STR, OPT, "desc (default) or asc", ORDERS),
+            PAGE, PER_PAGE),
      .source = "bm_cs_streams.list",
      .note = "page and per_page are not in the docs' table; the CLI sends "
              "them (50 a page)"},
@@ -430,22 +496,22 @@ const acr_endpoint acr_endpoints[] = {
      PARAMS(
          P_PATH("pid", ID, "The project id"),
          P_PATH("stream_id", ID, "The stream id"),
-         P_QUERY("type", STR, OPT, "day (default) or last"),
-         P_QUERY("date", STR, OPT, "The UTC day, YYYYmmdd"),
+         P_QUERY_IN("type", STR, OPT, "day (default) or last", RESULT_KINDS),
+         P_QUERY_FMT("date", STR, OPT, "The UTC day, YYYYmmdd", DAY),
          P_QUERY("min_duration", INT, OPT,
                  "Minimum played duration, seconds (default 0)"),
          P_QUERY("max_duration", INT, OPT,
                  "Maximum played duration, seconds (default 3600)"),
          P_QUERY("isrc_country", STR, OPT, "ISRC country code filter, e.g. DE"),
-         P_QUERY("with_false_positive", INT, OPT,
-                 "1 includes false positives, 0 (default) not")),
+         P_QUERY_IN("with_false_positive", INT, OPT,
+                    "1 includes false positives, 0 (default) not", ZERO_ONE)),
      .source = "bm_cs_streams.results"},
     {"get_stream_unknown_results", "GET", NULL,
      "/bm-cs-projects/{pid}/streams/{stream_id}/unknown_results", cs_streams,
      "Get the music a stream played that was not recognised", 0,
      PARAMS(P_PATH("pid", ID, "The project id"),
             P_PATH("stream_id", ID, "The stream id"),
-            P_QUERY("date", STR, REQ, "The UTC day, YYYYmmdd"),
+            P_QUERY_FMT("date", STR, REQ, "The UTC day, YYYYmmdd", DAY),
             P_QUERY("min_duration", INT, OPT,
                     "Minimum played duration, seconds (default 0)"),
             P_QUERY("max_duration", INT, OPT,
@@ -457,8 +523,8 @@ const acr_endpoint acr_endpoints[] = {
      PARAMS(P_PATH("pid", ID, "The project id"),
             P_PATH("stream_id", ID, "The stream id"),
             P_QUERY("timeoffset", STR | INT, OPT, TIMEOFFSET_DOC),
-            P_QUERY("start_date", STR, OPT, "First day, YYYYmmdd"),
-            P_QUERY("end_date", STR, OPT, "Last day, YYYYmmdd")),
+            P_QUERY_FMT("start_date", STR, OPT, "First day, YYYYmmdd", DAY),
+            P_QUERY_FMT("end_date", STR, OPT, "Last day, YYYYmmdd", DAY)),
      .source = "bm_cs_streams.state",
      .note = "Path from the CLI (the docs page exists but its content was not "
              "available); parameters as for channel states"},
@@ -468,7 +534,8 @@ const acr_endpoint acr_endpoints[] = {
      PARAMS(
          P_PATH("pid", ID, "The project id"),
          P_PATH("stream_id", ID, "The stream id"),
-         P_QUERY("timestamp_utc", STR, REQ, "Start, YYYYmmddHHMMSS (UTC)"),
+         P_QUERY_FMT("timestamp_utc", STR, REQ, "Start, YYYYmmddHHMMSS (UTC)",
+                     "YYYYmmddHHMMSS"),
          P_QUERY("played_duration", INT, REQ, "Length, seconds"),
          P_QUERY("record_before", INT, OPT, "Extra seconds before (default 0)"),
          P_QUERY("record_after", INT, OPT, "Extra seconds after (default 0)"),
@@ -477,11 +544,13 @@ const acr_endpoint acr_endpoints[] = {
     {"get_cs_project_analytics", "GET", NULL,
      "/bm-cs-projects/{project_id}/analytics/results", cs_projects,
      "Get a project's analytics for the last 7 days", 0,
-     PARAMS(P_PATH("project_id", ID, "The project id"),
-            P_QUERY("stats_type", STR, REQ,
+     PARAMS(
+         P_PATH("project_id", ID, "The project id"),
+         P_QUERY_IN("stats_type", STR, REQ,
                     "date, track, artists, label or stream (custom results: "
-                    "date, track or stream)"),
-            P_QUERY("result_type", STR, REQ, "music or custom")),
+                    "date, track or stream)",
+                    VALUES("date", "track", "artists", "label", "stream")),
+         P_QUERY_IN("result_type", STR, REQ, "music or custom", RESULT_TYPES)),
      .source = "bm_cs_projects.analytics"},
 
     /* Custom Streams user reports: spec/cs-user-reports.md */
@@ -496,14 +565,12 @@ const acr_endpoint acr_endpoints[] = {
     /* Broadcast Database projects: spec/bd-projects.txt */
     {"create_bd_project", "POST", NULL, "/bm-bd-projects", bd_projects,
      "Create a Broadcast Database project", 0,
-     PARAMS(P_BODY("region", STR, REQ, REGION_DOC),
-            P_BODY("name", STR, REQ, "The project name"),
+     PARAMS(P_REGION_BODY, P_BODY("name", STR, REQ, "The project name"),
             P_BODY("buckets", ARR, REQ, "Bucket ids")),
      .source = "bm_bd_projects.create"},
     {"list_bd_projects", "GET", NULL, "/bm-bd-projects", bd_projects,
      "List Broadcast Database projects", 1,
-     PARAMS(P_QUERY("region", STR, OPT, REGION_DOC), PAGE, PER_PAGE),
-     .source = "bm_bd_projects.list"},
+     PARAMS(P_REGION_QUERY, PAGE, PER_PAGE), .source = "bm_bd_projects.list"},
     {"update_bd_project", "PUT", NULL, "/bm-bd-projects/{id}", bd_projects,
      "Update a Broadcast Database project", 0,
      PARAMS(P_PATH("id", ID, "The project id"),
@@ -518,14 +585,15 @@ const acr_endpoint acr_endpoints[] = {
      "/bm-bd-projects/{id}/result-callback", bd_projects,
      "Set the results callback URL", 0,
      PARAMS(P_PATH("id", ID, "The project id"),
-            {"type", ACR_IN_QUERY, STR, OPT, "diy", "Callback kind (diy)"},
+            {"type", ACR_IN_QUERY, STR, OPT, "diy", "Callback kind (diy)",
+             VALUES("diy"), NULL, NULL},
             P_BODY("result_callback_url", STR, REQ, "The callback URL"),
-            P_BODY("result_callback_send_noresult", INT | BOOL, OPT,
-                   "Also post when nothing was detected: 0 or 1"),
+            P_BODY_IN("result_callback_send_noresult", INT | BOOL, OPT,
+                      "Also post when nothing was detected: 0 or 1", ZERO_ONE),
             P_BODY("result_callback_send_type", STR | INT, OPT,
                    "Delivery format (2 in the spec's example)"),
-            P_BODY("result_callback_result_type", STR | INT, OPT,
-                   "0 realtime, 1 delay")),
+            P_BODY_IN("result_callback_result_type", STR | INT, OPT,
+                      "0 realtime, 1 delay", ZERO_ONE)),
      .source = "bm_bd_projects.set_result_callback"},
     {"set_bd_project_state_notification", "POST", NULL,
      "/bm-bd-projects/{id}/state-notification", bd_projects,
@@ -541,14 +609,18 @@ const acr_endpoint acr_endpoints[] = {
      * table of contents and the CLI) */
     {"list_channels", "GET", NULL, "/bm-bd-projects/{pid}/channels",
      bd_channels, "List a project's channels", 1,
-     PARAMS(P_PATH("pid", ID, "The project id"),
-            P_QUERY("state", STR, OPT,
+     PARAMS(
+         P_PATH("pid", ID, "The project id"),
+         P_QUERY_IN("state", STR, OPT,
                     "All (default), Running, Timeout, Paused, Invalid URL, "
-                    "Mute or Other"),
-            P_QUERY("timemap", STR, OPT, "Timemap filter: 0 or 1"),
-            P_QUERY("search_type", STR, OPT,
-                    "channel_id, channel_name, city, custom_id or mytuner_id"),
-            P_QUERY("search_value", STR, OPT, "The value searched for"), PAGE),
+                    "Mute or Other",
+                    STREAM_STATES),
+         P_QUERY_IN("timemap", STR, OPT, "Timemap filter: 0 or 1", ZERO_ONE),
+         P_QUERY_IN("search_type", STR, OPT,
+                    "channel_id, channel_name, city, custom_id or mytuner_id",
+                    VALUES("channel_id", "channel_name", "city", "custom_id",
+                           "mytuner_id")),
+         P_QUERY("search_value", STR, OPT, "The value searched for"), PAGE),
      .source = "bm_bd_channels.list"},
     {"add_channels", "POST", NULL, "/bm-bd-projects/{pid}/channels",
      bd_channels, "Add Broadcast Database channels to a project", 0,
@@ -576,15 +648,15 @@ const acr_endpoint acr_endpoints[] = {
      PARAMS(
          P_PATH("pid", ID, "The project id"),
          P_PATH("channel_id", ID, "The channel id"),
-         P_QUERY("type", STR, OPT, "day (default) or last"),
-         P_QUERY("date", STR, OPT, "The UTC day, YYYYmmdd"),
+         P_QUERY_IN("type", STR, OPT, "day (default) or last", RESULT_KINDS),
+         P_QUERY_FMT("date", STR, OPT, "The UTC day, YYYYmmdd", DAY),
          P_QUERY("min_duration", INT, OPT,
                  "Minimum played duration, seconds (default 0)"),
          P_QUERY("max_duration", INT, OPT,
                  "Maximum played duration, seconds (default 3600)"),
          P_QUERY("isrc_country", STR, OPT, "ISRC country code filter, e.g. DE"),
-         P_QUERY("with_false_positive", INT, OPT,
-                 "1 includes false positives, 0 (default) not")),
+         P_QUERY_IN("with_false_positive", INT, OPT,
+                    "1 includes false positives, 0 (default) not", ZERO_ONE)),
      .source = "bm_bd_channels.results"},
     {"get_channel_realtime_results", "GET", NULL,
      "/bm-bd-projects/{pid}/channels/{channel_id}/realtime_results",
@@ -597,7 +669,7 @@ const acr_endpoint acr_endpoints[] = {
      "Get the music a channel played that was not recognised", 0,
      PARAMS(P_PATH("pid", ID, "The project id"),
             P_PATH("channel_id", ID, "The channel id"),
-            P_QUERY("date", STR, REQ, "The UTC day, YYYYmmdd"),
+            P_QUERY_FMT("date", STR, REQ, "The UTC day, YYYYmmdd", DAY),
             P_QUERY("min_duration", INT, OPT,
                     "Minimum played duration, seconds (default 0)"),
             P_QUERY("max_duration", INT, OPT,
@@ -609,8 +681,8 @@ const acr_endpoint acr_endpoints[] = {
      PARAMS(P_PATH("pid", ID, "The project id"),
             P_PATH("channel_id", ID, "The channel id"),
             P_QUERY("timeoffset", STR | INT, OPT, TIMEOFFSET_DOC),
-            P_QUERY("start_date", STR, OPT, "First day, YYYYmmdd"),
-            P_QUERY("end_date", STR, OPT, "Last day, YYYYmmdd")),
+            P_QUERY_FMT("start_date", STR, OPT, "First day, YYYYmmdd", DAY),
+            P_QUERY_FMT("end_date", STR, OPT, "Last day, YYYYmmdd", DAY)),
      .source = "bm_bd_channels.state"},
     {"get_channel_recording", "GET", NULL,
      "/bm-bd-projects/{pid}/channels/{channel_id}/recordings", bd_channels,
@@ -618,7 +690,8 @@ const acr_endpoint acr_endpoints[] = {
      PARAMS(
          P_PATH("pid", ID, "The project id"),
          P_PATH("channel_id", ID, "The channel id (Timemap enabled)"),
-         P_QUERY("timestamp_utc", STR, REQ, "Start, YYYYmmddHHMMSS (UTC)"),
+         P_QUERY_FMT("timestamp_utc", STR, REQ, "Start, YYYYmmddHHMMSS (UTC)",
+                     "YYYYmmddHHMMSS"),
          P_QUERY("played_duration", INT, REQ, "Length, seconds"),
          P_QUERY("record_before", INT, OPT, "Extra seconds before (default 0)"),
          P_QUERY("record_after", INT, OPT, "Extra seconds after (default 0)"),
@@ -629,11 +702,13 @@ const acr_endpoint acr_endpoints[] = {
     {"get_bd_project_analytics", "GET", NULL,
      "/bm-bd-projects/{project_id}/analytics/results", bd_projects,
      "Get a project's analytics for the last 7 days", 0,
-     PARAMS(P_PATH("project_id", ID, "The project id"),
-            P_QUERY("stats_type", STR, REQ,
+     PARAMS(
+         P_PATH("project_id", ID, "The project id"),
+         P_QUERY_IN("stats_type", STR, REQ,
                     "date, track, artists, label or channel (custom results: "
-                    "date, track or channel)"),
-            P_QUERY("result_type", STR, REQ, "music or custom")),
+                    "date, track or channel)",
+                    VALUES("date", "track", "artists", "label", "channel")),
+         P_QUERY_IN("result_type", STR, REQ, "music or custom", RESULT_TYPES)),
      .source = "bm_bd_projects.analytics"},
     {"add_channel_user_reports", "POST", NULL,
      "/bm-bd-projects/{pid}/channels/{channel_id}/user-reports", bd_channels,
@@ -646,27 +721,28 @@ const acr_endpoint acr_endpoints[] = {
     /* File scanning containers: docs (partly) and the CLI */
     {"create_fs_container", "POST", NULL, "/fs-containers", file_scanning,
      "Create a file scanning container", 0,
-     PARAMS(P_BODY("name", STR, REQ, "The container name"),
-            P_BODY("region", STR, REQ, REGION_DOC),
-            P_BODY("audio_type", STR, REQ, "linein (default) or recorded"),
-            P_BODY("buckets", ARR, REQ,
-                   "Bucket ids or names, e.g. {8881, \"ACRCloud Music\"}"),
-            P_BODY("engine", INT, REQ,
-                   "1 fingerprinting, 2 cover songs, 3 both, 4 speech to "
-                   "text"),
-            P_BODY("policy", OBJ, REQ,
-                   "{type = \"traverse\", interval, rec_length} or "
-                   "{type = \"points\", points}"),
-            P_BODY("callback_url", STR, OPT, "Results callback URL"),
-            P_BODY("deepright", BOOL, OPT, "Detect derivative works"),
-            P_BODY("music_detection", BOOL, OPT, "Detect music and speech"),
-            P_BODY("ai_detection", BOOL, OPT, "Detect AI-generated music")),
+     PARAMS(
+         P_BODY("name", STR, REQ, "The container name"), P_REGION_BODY,
+         P_BODY_IN("audio_type", STR, REQ, "linein (default) or recorded",
+                   AUDIO_TYPES),
+         P_BODY("buckets", ARR, REQ,
+                "Bucket ids or names, e.g. {8881, \"ACRCloud Music\"}"),
+         P_BODY_IN("engine", INT, REQ,
+                   "1 fingerprinting, 2 cover songs, 3 both, 4 speech to text",
+                   ENGINES),
+         P_BODY("policy", OBJ, REQ,
+                "{type = \"traverse\", interval, rec_length} or "
+                "{type = \"points\", points}"),
+         P_BODY("callback_url", STR, OPT, "Results callback URL"),
+         P_BODY("deepright", BOOL, OPT, "Detect derivative works"),
+         P_BODY("music_detection", BOOL, OPT, "Detect music and speech"),
+         P_BODY("ai_detection", BOOL, OPT, "Detect AI-generated music")),
      .source = "fs_containers.create",
      .note = "The docs' table is cut after engine: the later fields are from "
              "the CLI"},
     {"list_fs_containers", "GET", NULL, "/fs-containers", file_scanning,
      "List file scanning containers", 1,
-     PARAMS(PAGE, PER_PAGE, P_QUERY("region", STR, OPT, REGION_DOC),
+     PARAMS(PAGE, PER_PAGE, P_REGION_QUERY,
             P_QUERY("name", STR, OPT, "Name filter")),
      .source = "fs_containers.list", .note = CLI_ONLY},
     {"get_fs_container", "GET", NULL, "/fs-containers/{id}", file_scanning,
@@ -675,20 +751,21 @@ const acr_endpoint acr_endpoints[] = {
      .source = "fs_containers.get", .note = CLI_ONLY},
     {"update_fs_container", "PUT", NULL, "/fs-containers/{id}", file_scanning,
      "Update a file scanning container", 0,
-     PARAMS(P_PATH("id", ID, "The container id"),
-            P_BODY("name", STR, OPT, "The container name"),
-            P_BODY("audio_type", STR, OPT, "linein or recorded"),
-            P_BODY("buckets", ARR, OPT, "Bucket ids or names"),
-            P_BODY("engine", INT, OPT,
-                   "1 fingerprinting, 2 cover songs, 3 both, 4 speech to "
-                   "text"),
-            P_BODY("policy", OBJ, OPT,
-                   "{type = \"traverse\", interval, rec_length} or "
-                   "{type = \"points\", points}"),
-            P_BODY("callback_url", STR, OPT, "Results callback URL"),
-            P_BODY("deepright", BOOL, OPT, "Detect derivative works"),
-            P_BODY("music_detection", BOOL, OPT, "Detect music and speech"),
-            P_BODY("ai_detection", BOOL, OPT, "Detect AI-generated music")),
+     PARAMS(
+         P_PATH("id", ID, "The container id"),
+         P_BODY("name", STR, OPT, "The container name"),
+         P_BODY_IN("audio_type", STR, OPT, "linein or recorded", AUDIO_TYPES),
+         P_BODY("buckets", ARR, OPT, "Bucket ids or names"),
+         P_BODY_IN("engine", INT, OPT,
+                   "1 fingerprinting, 2 cover songs, 3 both, 4 speech to text",
+                   ENGINES),
+         P_BODY("policy", OBJ, OPT,
+                "{type = \"traverse\", interval, rec_length} or "
+                "{type = \"points\", points}"),
+         P_BODY("callback_url", STR, OPT, "Results callback URL"),
+         P_BODY("deepright", BOOL, OPT, "Detect derivative works"),
+         P_BODY("music_detection", BOOL, OPT, "Detect music and speech"),
+         P_BODY("ai_detection", BOOL, OPT, "Detect AI-generated music")),
      .source = "fs_containers.update", .note = CLI_ONLY},
     {"delete_fs_container", "DELETE", NULL, "/fs-containers/{id}",
      file_scanning, "Delete a file scanning container", 0,
@@ -701,10 +778,11 @@ const acr_endpoint acr_endpoints[] = {
      file_scanning, "List the files of a container", 1,
      PARAMS(FS_CONTAINER, FS_REGION, PAGE, PER_PAGE,
             P_QUERY("search", STR, OPT, "Name or URI filter"),
-            P_QUERY("with_result", INT, OPT,
-                    "1 includes the results, 0 (default) not"),
-            P_QUERY("state", STR, OPT,
-                    "0 processing, 1 ready, -1 no result, -2 or -3 error")),
+            P_QUERY_IN("with_result", INT, OPT,
+                       "1 includes the results, 0 (default) not", ZERO_ONE),
+            P_QUERY_IN("state", STR, OPT,
+                       "0 processing, 1 ready, -1 no result, -2 or -3 error",
+                       VALUES("0", "1", "-1", "-2", "-3"))),
      .region_from = "container_id", .source = "fs_files.list"},
     {"get_fs_file", "GET", FS_HOST,
      "/fs-containers/{container_id}/files/{file_id}", file_scanning,
@@ -723,8 +801,9 @@ const acr_endpoint acr_endpoints[] = {
     {"create_fs_file", "POST", FS_HOST, "/fs-containers/{container_id}/files",
      file_scanning, "Add a file to a container, by upload key or URL", 0,
      PARAMS(FS_CONTAINER, FS_REGION,
-            P_BODY("data_type", STR, REQ,
-                   "audio, fingerprint, audio_url or platforms"),
+            P_BODY_IN("data_type", STR, REQ,
+                      "audio, fingerprint, audio_url or platforms",
+                      VALUES("audio", "fingerprint", "audio_url", "platforms")),
             P_BODY("key", STR, OPT,
                    "Key from get_fs_upload_url (audio, fingerprint)"),
             P_BODY("filename", STR, OPT, "The original file name"),
@@ -750,14 +829,13 @@ const acr_endpoint acr_endpoints[] = {
 
     /* UCF projects: the CLI (streams and results: docs, partly) */
     {"list_ucf_projects", "GET", NULL, "/ucf-projects", ucf_projects,
-     "List UCF projects", 0, PARAMS(P_QUERY("region", STR, OPT, REGION_DOC)),
+     "List UCF projects", 0, PARAMS(P_REGION_QUERY),
      .source = "ucf_projects.list", .note = CLI_ONLY},
     {"create_ucf_project", "POST", NULL, "/ucf-projects", ucf_projects,
      "Create a UCF project", 0,
      PARAMS(
-         P_BODY("name", STR, REQ, "The project name"),
-         P_BODY("region", STR, REQ, REGION_DOC),
-         P_BODY("type", STR, REQ, "BM or FILES"),
+         P_BODY("name", STR, REQ, "The project name"), P_REGION_BODY,
+         P_BODY_IN("type", STR, REQ, "BM or FILES", VALUES("BM", "FILES")),
          P_BODY("config", OBJ, OPT, "Settings, e.g. {days, min_ms, max_ms}")),
      .source = "ucf_projects.create", .note = CLI_ONLY},
     {"update_ucf_project", "PUT", NULL, "/ucf-projects/{id}", ucf_projects,
@@ -775,7 +853,8 @@ const acr_endpoint acr_endpoints[] = {
      PARAMS(P_PATH("pid", ID, "The UCF project id"),
             P_BODY("bm_stream_ids", ARR, REQ,
                    "Broadcast Monitoring stream or channel ids"),
-            P_BODY("from", STR, REQ, "BM-CUSTOM or BM-DATABASE"),
+            P_BODY_IN("from", STR, REQ, "BM-CUSTOM or BM-DATABASE",
+                      VALUES("BM-CUSTOM", "BM-DATABASE")),
             P_BODY("bm_project_id", INT, REQ,
                    "The Broadcast Monitoring project id")),
      .source = "ucf_streams.import"},
@@ -792,25 +871,29 @@ const acr_endpoint acr_endpoints[] = {
              "is used"},
     {"list_ucf_results", "GET", NULL, "/ucf-projects/{pid}/results",
      ucf_projects, "List a UCF project's results", 1,
-     PARAMS(P_PATH("pid", ID, "The UCF project id"), PAGE, PER_PAGE,
-            P_QUERY("begin_date", STR, OPT,
-                    "From, \"%Y-%m-%d\" or \"%Y-%m-%d %H:%M:%S\""),
-            P_QUERY("end_date", STR, OPT,
-                    "To, \"%Y-%m-%d\" or \"%Y-%m-%d %H:%M:%S\""),
-            P_QUERY("sortby", STR, OPT, "id (default), num or duration_ms"),
-            P_QUERY("order", STR, OPT, "desc (default) or asc"),
-            P_QUERY("status", STR, OPT,
+     PARAMS(
+         P_PATH("pid", ID, "The UCF project id"), PAGE, PER_PAGE,
+         P_QUERY_FMT("begin_date", STR, OPT,
+                     "From, \"%Y-%m-%d\" or \"%Y-%m-%d %H:%M:%S\"", UCF_TIME),
+         P_QUERY_FMT("end_date", STR, OPT,
+                     "To, \"%Y-%m-%d\" or \"%Y-%m-%d %H:%M:%S\"", UCF_TIME),
+         P_QUERY_IN("sortby", STR, OPT, "id (default), num or duration_ms",
+                    VALUES("id", "num", "duration_ms")),
+         P_QUERY_IN("order", STR, OPT, "desc (default) or asc", ORDERS),
+         P_QUERY_IN("status", STR, OPT,
                     "0 pending, 2 edited, 6 reported, 10 bucketed, 14 reported "
-                    "and bucketed, -1 deleted"),
-            P_QUERY("min", STR, OPT, "Minimum duration, seconds"),
-            P_QUERY("max", STR, OPT, "Maximum duration, seconds"),
-            P_QUERY("streams", STR, OPT, "Stream ids, separated by commas"),
-            P_QUERY("ucf_id", STR, OPT, "A UCF result id"),
-            P_QUERY("label", STR, OPT,
+                    "and bucketed, -1 deleted",
+                    VALUES("0", "2", "6", "10", "14", "-1")),
+         P_QUERY("min", STR, OPT, "Minimum duration, seconds"),
+         P_QUERY("max", STR, OPT, "Maximum duration, seconds"),
+         P_QUERY("streams", STR, OPT, "Stream ids, separated by commas"),
+         P_QUERY("ucf_id", STR, OPT, "A UCF result id"),
+         P_QUERY_IN("label", STR, OPT,
                     "0 unknown, 1 music, 2 speech, 3 music and speech, 4 "
-                    "advertisement"),
-            P_QUERY("label_value", STR, OPT,
-                    "Label value, e.g. an ad's name (from the CLI)")),
+                    "advertisement",
+                    VALUES("0", "1", "2", "3", "4")),
+         P_QUERY("label_value", STR, OPT,
+                 "Label value, e.g. an ad's name (from the CLI)")),
      .source = "ucf_results.list"},
     {"get_ucf_result", "GET", NULL, "/ucf-projects/{pid}/results/{ucf_id}",
      ucf_projects, "Get a UCF result", 0,
@@ -822,10 +905,11 @@ const acr_endpoint acr_endpoints[] = {
      "List the detections of a UCF result", 1,
      PARAMS(P_PATH("pid", ID, "The UCF project id"),
             P_PATH("ucf_id", ID, "The UCF result id"), PAGE, PER_PAGE,
-            P_QUERY("begin_date", STR, OPT,
-                    "From, \"%Y-%m-%d\" or \"%Y-%m-%d %H:%M:%S\""),
-            P_QUERY("end_date", STR, OPT,
-                    "To, \"%Y-%m-%d\" or \"%Y-%m-%d %H:%M:%S\"")),
+            P_QUERY_FMT("begin_date", STR, OPT,
+                        "From, \"%Y-%m-%d\" or \"%Y-%m-%d %H:%M:%S\"",
+                        UCF_TIME),
+            P_QUERY_FMT("end_date", STR, OPT,
+                        "To, \"%Y-%m-%d\" or \"%Y-%m-%d %H:%M:%S\"", UCF_TIME)),
      .source = "ucf_results.details"},
     {"get_ucf_result_record_url", "GET", NULL,
      "/ucf-projects/{pid}/results/{ucf_id}/record", ucf_projects,
@@ -840,8 +924,9 @@ const acr_endpoint acr_endpoints[] = {
      "Delete a UCF result", 0,
      PARAMS(P_PATH("pid", ID, "The UCF project id"),
             P_PATH("ucf_id", ID, "The UCF result id"),
-            P_QUERY("reserved", INT, OPT,
-                    "1 keeps it as reserved (ignored), 0 deletes it")),
+            P_QUERY_IN("reserved", INT, OPT,
+                       "1 keeps it as reserved (ignored), 0 deletes it",
+                       ZERO_ONE)),
      .source = "ucf_results.delete", .note = CLI_ONLY},
     {"set_ucf_result_pending", "POST", NULL,
      "/ucf-projects/{pid}/results/{ucf_id}/pending", ucf_projects,
@@ -865,9 +950,9 @@ const acr_endpoint acr_endpoints[] = {
                     "\"Artist - Title\", or JSON text {track, artists} with "
                     "format json"),
             P_QUERY("include_works", INT, OPT, "1 adds works and contributors"),
-            P_QUERY("format", STR, OPT,
-                    "How query is written: text (default) "
-                    "or json")),
+            P_QUERY_IN("format", STR, OPT,
+                       "How query is written: text (default) or json",
+                       VALUES("text", "json"))),
      .source = "metadata.tracks"},
 
     /* Billing: the CLI only */
@@ -894,7 +979,8 @@ const acr_endpoint acr_endpoints[] = {
      .note = CLI_ONLY},
     {"list_prices", "GET", NULL, "/prices", billing, "List prices", 0,
      PARAMS(P_QUERY("uid", INT, OPT, "Another user's id (admins only)"),
-            P_QUERY("type", STR, OPT, "Latest (default), Standard or All"),
+            P_QUERY_IN("type", STR, OPT, "Latest (default), Standard or All",
+                       VALUES("Latest", "Standard", "All")),
             P_QUERY("service_types", STR, OPT,
                     "Service types, separated by commas, e.g. AVR,LCD,BM")),
      .source = "prices.list", .note = CLI_ONLY},
@@ -903,19 +989,20 @@ const acr_endpoint acr_endpoints[] = {
     {"identify", "POST", "https://identify-{region}.acrcloud.com",
      "/v1/identify", identification, "Identify an audio or fingerprint sample",
      0,
-     PARAMS(
-         P_HOST("region", OPT,
-                "The project's host region, e.g. eu-west-1 "
-                "(identify-<region>.acrcloud.com); needed with the default "
-                "base URL"),
-         P_BODY("access_key", STR, REQ, "The project's access key"),
-         P_SECRET("access_secret",
-                  "The project's access secret: signs the request; never "
-                  "sent"),
-         P_FILE("sample", REQ,
-                "Path of the audio or fingerprint sample (under 5 MB, "
-                "15 s at most advised)"),
-         {"data_type", ACR_IN_BODY, STR, OPT, "audio", "audio or fingerprint"}),
+     PARAMS(P_HOST("region", OPT,
+                   "The project's host region, e.g. eu-west-1 "
+                   "(identify-<region>.acrcloud.com); needed with the default "
+                   "base URL"),
+            P_BODY("access_key", STR, REQ, "The project's access key"),
+            P_SECRET("access_secret",
+                     "The project's access secret: signs the request; never "
+                     "sent"),
+            P_FILE("sample", REQ,
+                   "Path of the audio or fingerprint sample (under 5 MB, "
+                   "15 s at most advised)"),
+            {"data_type", ACR_IN_BODY, STR, OPT, "audio",
+             "audio or fingerprint", VALUES("audio", "fingerprint"), NULL,
+             NULL}),
      .body = ACR_BODY_MULTIPART, .auth = ACR_AUTH_SIGNED, .source = "identify",
      .note = "sample_bytes, timestamp, signature and signature_version are "
              "computed by the client, not parameters; data_type defaults to "

@@ -3,8 +3,8 @@
  * The Lua methods, argument checking, `acrcloud.operations`, the emulator's
  * routes and the API reference are all derived from it.
  */
-#ifndef ACRCLOUD_ENDPOINTS_H
-#define ACRCLOUD_ENDPOINTS_H
+#ifndef ACR_ENDPOINTS_H
+#define ACR_ENDPOINTS_H
 
 #include <stddef.h>
 
@@ -58,6 +58,19 @@ typedef struct acr_param {
   int required;
   const char *fallback; /* value sent when the caller gives none, or NULL */
   const char *doc;
+  /* The allowed values as the text sent (integers written out: "0"), a
+   * NULL-terminated list, or NULL for any. A list value (an array, or a
+   * string of a type that also takes an array) is checked element by
+   * element; a comma string is split. */
+  const char *const *values;
+  /* Where the API is known to accept more than the docs list: why. The
+   * values are then documented and offered, but not enforced. NULL: the
+   * client refuses a value outside `values` before sending. */
+  const char *open;
+  /* A date or time shape, e.g. "YYYY-MM-DD", "YYYYmmdd", alternatives
+   * separated by '|' ("YYYY-MM-DD|YYYY-MM-DD HH:MM:SS"): each letter stands
+   * for a digit, anything else for itself. NULL for any. */
+  const char *format;
 } acr_param;
 
 typedef struct acr_endpoint {

@@ -8,8 +8,8 @@
  * gives one line. Nothing in it holds the token. The README's "Errors"
  * section is the full list.
  */
-#ifndef ACRCLOUD_ERRORS_H
-#define ACRCLOUD_ERRORS_H
+#ifndef ACR_ERRORS_H
+#define ACR_ERRORS_H
 
 #include <lua.h>
 

@@ -6,8 +6,8 @@
  * owns (inside a request object), never on a function's stack, so that
  * starting, running and finishing are separate steps.
  */
-#ifndef ACRCLOUD_HTTP_H
-#define ACRCLOUD_HTTP_H
+#ifndef ACR_HTTP_H
+#define ACR_HTTP_H
 
 #include <stddef.h>
 

@@ -17,8 +17,8 @@
  * went away. Connections with a request in progress (being read, waiting for
  * Lua's answer, being answered) are never touched.
  */
-#ifndef ACRCLOUD_HTTPD_CONNS_H
-#define ACRCLOUD_HTTPD_CONNS_H
+#ifndef ACR_HTTPD_CONNS_H
+#define ACR_HTTPD_CONNS_H
 
 #include <microhttpd.h>
 

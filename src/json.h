@@ -19,8 +19,8 @@
  * in table order, sorted, or listed first by a metatable's __jsonorder);
  * errors name the path of the value (`data[3].title`).
  */
-#ifndef ACRCLOUD_JSON_H
-#define ACRCLOUD_JSON_H
+#ifndef ACR_JSON_H
+#define ACR_JSON_H
 
 #include <lua.h>
 

@@ -5,8 +5,8 @@
  * when a Lua error (out of memory) unwinds through the codec, and a call
  * does not malloc. The codec runs no Lua code, so one call at a time uses it.
  */
-#ifndef ACRCLOUD_JSON_SCRATCH_H
-#define ACRCLOUD_JSON_SCRATCH_H
+#ifndef ACR_JSON_SCRATCH_H
+#define ACR_JSON_SCRATCH_H
 
 #include <stddef.h>
 

@@ -2,8 +2,8 @@
  * Where the acrlua interpreter finds its Lua files: the source tree when it
  * runs from its build directory, else the install tree it lives in.
  */
-#ifndef ACRLUA_LUA_PATHS_H
-#define ACRLUA_LUA_PATHS_H
+#ifndef ACR_LUA_PATHS_H
+#define ACR_LUA_PATHS_H
 
 #include <lua.h>
 

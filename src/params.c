@@ -1,5 +1,6 @@
 #include "params.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -123,6 +124,97 @@ static const char *value_text(lua_State *L, int idx, size_t *len) {
   return lua_tolstring(L, -1, len);
 }
 
+/* Pushes "a, b, c": the allowed values of p. */
+static const char *push_value_list(lua_State *L, const acr_param *p) {
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  for (const char *const *v = p->values; *v; v++) {
+    if (v != p->values) luaL_addstring(&b, ", ");
+    luaL_addstring(&b, *v);
+  }
+  luaL_pushresult(&b);
+  return lua_tostring(L, -1);
+}
+
+static int is_allowed(const acr_param *p, const char *text, size_t len) {
+  for (const char *const *v = p->values; *v; v++)
+    if (strlen(*v) == len && memcmp(*v, text, len) == 0) return 1;
+  return 0;
+}
+
+/* Whether text has one of the shapes of format ("YYYY-MM-DD|..."): a
+ * letter stands for a digit, anything else for itself. */
+static int has_format(const char *format, const char *text, size_t len) {
+  const char *f = format;
+  while (*f) {
+    size_t flen = strcspn(f, "|"), i = 0;
+    if (flen == len) {
+      while (i < len &&
+             (isalpha((unsigned char)f[i]) ? isdigit((unsigned char)text[i])
+                                           : text[i] == f[i]))
+        i++;
+      if (i == len) return 1;
+    }
+    f += flen;
+    if (*f == '|') f++;
+  }
+  return 0;
+}
+
+/* Raises unless one value (the text of an element, or of a comma piece)
+ * is allowed; element is its place in a list, or 0. */
+static void check_one_value(lua_State *L, const acr_endpoint *ep,
+                            const acr_param *p, const char *text, size_t len,
+                            int element) {
+  if (p->values && !p->open && !is_allowed(p, text, len)) {
+    const char *got = lua_pushlstring(L, text, len);
+    const char *allowed = push_value_list(L, p);
+    if (element)
+      luaL_error(L, "%s: element %d of '%s' must be one of %s, got '%s'",
+                 ep->name, element, p->name, allowed, got);
+    luaL_error(L, "%s: parameter '%s' must be one of %s, got '%s'", ep->name,
+               p->name, allowed, got);
+  }
+  if (p->format && !has_format(p->format, text, len)) {
+    const char *got = lua_pushlstring(L, text, len);
+    const char *forms = luaL_gsub(L, p->format, "|", " or ");
+    luaL_error(L, "%s: parameter '%s' must have the form %s, got '%s'",
+               ep->name, p->name, forms, got);
+  }
+}
+
+/* The allowed values and the format of the value at the top: each element
+ * of a list, each piece of a comma string where a list is taken too. */
+static void check_values(lua_State *L, const acr_endpoint *ep,
+                         const acr_param *p) {
+  size_t len;
+  if ((!p->values || p->open) && !p->format) return;
+  if (lua_istable(L, -1)) {
+    lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+    for (lua_Integer i = 1; i <= n; i++) {
+      lua_rawgeti(L, -1, i);
+      if (!lua_istable(L, -1)) {
+        const char *text = value_text(L, -1, &len);
+        check_one_value(L, ep, p, text, len, (int)i);
+        lua_pop(L, 1);
+      }
+      lua_pop(L, 1);
+    }
+    return;
+  }
+  const char *text = value_text(L, -1, &len);
+  if (lua_type(L, -2) == LUA_TSTRING && (p->types & ACR_T_ARRAY)) {
+    for (const char *s = text, *end = text + len; s <= end;) {
+      size_t piece = strcspn(s, ",");
+      check_one_value(L, ep, p, s, piece, 0);
+      s += piece + 1;
+    }
+  } else {
+    check_one_value(L, ep, p, text, len, 0);
+  }
+  lua_pop(L, 1);
+}
+
 void acr_check_params(lua_State *L, const acr_endpoint *ep, int idx) {
   char tn[96];
   lua_pushnil(L);
@@ -168,6 +260,7 @@ void acr_check_params(lua_State *L, const acr_endpoint *ep, int idx) {
         lua_pop(L, 1);
       }
     }
+    check_values(L, ep, p);
     lua_pop(L, 1);
   }
   for (const acr_param *p = ep->params; p->name; p++) {

@@ -3,8 +3,8 @@
  * (unknown keys, missing required ones, types) and builds the URL and the
  * JSON body. Misuse raises an error that names the operation and the key.
  */
-#ifndef ACRCLOUD_PARAMS_H
-#define ACRCLOUD_PARAMS_H
+#ifndef ACR_PARAMS_H
+#define ACR_PARAMS_H
 
 #include <lauxlib.h>
 #include <lua.h>

@@ -6,8 +6,8 @@
  * its transfer, so that it can be sent alone, among many, and again.
  * Misuse raises, naming the operation and the parameter.
  */
-#ifndef ACRCLOUD_REQUEST_H
-#define ACRCLOUD_REQUEST_H
+#ifndef ACR_REQUEST_H
+#define ACR_REQUEST_H
 
 #include <lua.h>
 

@@ -4,8 +4,8 @@
  * {status, headers, method, url}; on failure nil and an error object (see
  * errors.h). Lua values are made only here, after libcurl has returned.
  */
-#ifndef ACRCLOUD_RESPONSE_H
-#define ACRCLOUD_RESPONSE_H
+#ifndef ACR_RESPONSE_H
+#define ACR_RESPONSE_H
 
 #include <lua.h>
 

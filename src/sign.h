@@ -1,6 +1,6 @@
 /* The Identification API's signature, through OpenSSL's libcrypto. */
-#ifndef ACRCLOUD_SIGN_H
-#define ACRCLOUD_SIGN_H
+#ifndef ACR_SIGN_H
+#define ACR_SIGN_H
 
 #include <stddef.h>
 

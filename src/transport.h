@@ -4,8 +4,8 @@
  * composites in lua/acrcloud/client.lua (retries, batch, each) are built on
  * these; no Lua runs while a transfer is under way.
  */
-#ifndef ACRCLOUD_TRANSPORT_H
-#define ACRCLOUD_TRANSPORT_H
+#ifndef ACR_TRANSPORT_H
+#define ACR_TRANSPORT_H
 
 #include <lua.h>
 

@@ -2,6 +2,7 @@
 -- flat-paginated invoice list and the PDF download) and prices, through the
 -- client; what went on the wire and what came back.
 local support = dofile("tests/support.lua")
+local unchecked = dofile("tests/unchecked.lua")
 local validate = require "acrcloud.emulator.validate"
 
 local TOKEN = "account-spec-token"
@@ -199,7 +200,7 @@ describe("prices", function()
   end)
 
   it("answers 422 for an unknown type", function()
-    local _, err = client:list_prices{ type = "Cheapest" }
+    local _, err = unchecked(client, "list_prices", { type = "Cheapest" })
     assert.equal(422, err.status)
     assert.same({ "The selected type is invalid." }, err.errors.type)
   end)

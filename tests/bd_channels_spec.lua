@@ -4,6 +4,7 @@
 -- given a custom id and removed; results, state history, recordings and
 -- user reports; 404 and 422 answers.
 local support = dofile("tests/support.lua")
+local unchecked = dofile("tests/unchecked.lua")
 
 local TOKEN = "bd-channels-spec-token"
 -- Seeded: project 12345 monitors channel 100251 (Timemap on, custom id
@@ -182,8 +183,8 @@ describe("Broadcast Database channel results", function()
   end)
 
   it("refuses a type other than day or last (422)", function()
-    local body, err = client:get_channel_results{ pid = PID, channel_id = CHANNEL,
-      type = "week" }
+    local body, err = unchecked(client, "get_channel_results", { pid = PID, channel_id = CHANNEL,
+      type = "week" })
     assert.is_nil(body)
     assert.same({ 422, { "The selected type is invalid." } }, { err.status, err.errors.type })
   end)
@@ -223,8 +224,8 @@ describe("Broadcast Database channel results", function()
   end)
 
   it("unknown results refuse a date not in YYYYmmdd (422)", function()
-    local body, err = client:get_channel_unknown_results{ pid = PID, channel_id = CHANNEL,
-      date = "1.2.2021" }
+    local body, err = unchecked(client, "get_channel_unknown_results", { pid = PID,
+      channel_id = CHANNEL, date = "1.2.2021" })
     assert.is_nil(body)
     assert.same({ 422, { "The date does not match the format Ymd." } },
       { err.status, err.errors.date })
@@ -345,8 +346,8 @@ describe("Broadcast Database analytics", function()
   end)
 
   it("refuses a stats_type it does not know (422)", function()
-    local body, err = client:get_bd_project_analytics{ project_id = PID, stats_type = "stream",
-      result_type = "music" }
+    local body, err = unchecked(client, "get_bd_project_analytics", { project_id = PID,
+      stats_type = "stream", result_type = "music" })
     assert.is_nil(body)
     assert.same({ 422, { "The selected stats type is invalid." } },
       { err.status, err.errors.stats_type })

@@ -6,6 +6,7 @@ local acrcloud = require "acrcloud"
 local multipart = require "acrcloud.emulator.multipart"
 local validate = require "acrcloud.emulator.validate"
 local support = dofile("tests/support.lua")
+local unchecked = dofile("tests/unchecked.lua")
 
 local TOKEN = "buckets-spec-token"
 local emu = support.emulator(TOKEN)
@@ -199,8 +200,8 @@ describe("buckets", function()
   end)
 
   it("create answers 422 with every bad field", function()
-    local body, err = client:create_bucket{ name = "x", region = "mars", type = "Cassette",
-      net_type = 7 }
+    local body, err = unchecked(client, "create_bucket", { name = "x", region = "mars",
+      type = "Cassette", net_type = 7 })
     assert.is_nil(body)
     assert.equal(422, err.status)
     assert.same({ "The selected region is invalid." }, err.errors.region)
@@ -337,8 +338,8 @@ describe("audio files", function()
   end)
 
   it("upload answers 422 for an unknown data_type and a bad url", function()
-    local _, err = client:upload_audio_file{ bucket_id = 8883, data_type = "vinyl",
-      url = "not a url" }
+    local _, err = unchecked(client, "upload_audio_file", { bucket_id = 8883,
+      data_type = "vinyl", url = "not a url" })
     assert.same({ "The selected data type is invalid." }, err.errors.data_type)
     assert.same({ "The url format is invalid." }, err.errors.url)
   end)
@@ -382,7 +383,7 @@ describe("audio files", function()
   end)
 
   it("list answers 422 for a bad sort", function()
-    local _, err = client:list_audio_files{ bucket_id = 8881, sort = "size" }
+    local _, err = unchecked(client, "list_audio_files", { bucket_id = 8881, sort = "size" })
     assert.same({ "The selected sort is invalid." }, err.errors.sort)
   end)
 
@@ -483,7 +484,8 @@ describe("live channels", function()
   end)
 
   it("create answers 422 for a bad url and timeshift", function()
-    local _, err = client:create_live_channel{ bucket_id = 8882, url = "jazz", timeshift = "5" }
+    local _, err = unchecked(client, "create_live_channel", { bucket_id = 8882, url = "jazz",
+      timeshift = "5" })
     assert.equal(422, err.status)
     assert.same({ "The url format is invalid." }, err.errors.url)
     assert.same({ "The selected timeshift is invalid." }, err.errors.timeshift)

@@ -340,8 +340,8 @@ describe("encoding", function()
   end)
 
   it("encodes query values", function()
-    client:list_base_projects{ region = "eu west&x=1" }
-    assert.truthy(last_request().query:find("region=eu%20west%26x%3D1", 1, true))
+    client:list_audio_files{ bucket_id = 8881, search = "eu west&x=1" }
+    assert.truthy(last_request().query:find("search=eu%20west%26x%3D1", 1, true))
   end)
 
   it("sends an integral float id as an integer", function()
@@ -412,13 +412,23 @@ describe("errors", function()
 
   it("a 422 carries the field errors", function()
     local client = new_client()
-    local body, err = client:create_bd_project{ name = "x", region = "eu-west-9",
-      buckets = { 23 } }
+    local body, err = client:create_bd_project{ name = "x", region = "eu-west-1",
+      buckets = { 999999 } }
     assert.is_nil(body)
     assert.equal(422, err.status)
-    assert.is_table(err.errors.region)
-    assert.matches("^acrcloud: HTTP 422: .*%(region: .*%) %[POST .*/bm%-bd%-projects%]$",
+    assert.is_table(err.errors["buckets.0"])
+    assert.matches("^acrcloud: HTTP 422: .*%(buckets%.0: .*%) %[POST .*/bm%-bd%-projects%]$",
       tostring(err))
+  end)
+
+  it("a value outside the table's allowed set is refused before sending", function()
+    local client = new_client()
+    local before = #emu.requests()
+    assert.has_error(function()
+      client:create_bd_project{ name = "x", region = "eu-west-9", buckets = { 23 } }
+    end, "create_bd_project: parameter 'region' must be one of eu-west-1, us-west-2, "
+      .. "ap-southeast-1, got 'eu-west-9'")
+    assert.equal(before, #emu.requests())
   end)
 
   it("an undecodable 2xx body is a decode error holding the text", function()

@@ -3,6 +3,7 @@
 -- the client; what went on the wire and what came back.
 local acrcloud = require "acrcloud"
 local support = dofile("tests/support.lua")
+local unchecked = dofile("tests/unchecked.lua")
 
 local TOKEN = "file-scanning-spec-token"
 local emu = support.emulator(TOKEN)
@@ -71,7 +72,7 @@ describe("file scanning containers", function()
   end)
 
   it("create answers 422 naming every invalid field", function()
-    local body, err = client:create_fs_container(container_params{
+    local body, err = unchecked(client, "create_fs_container", container_params{
       region = "mars-1", buckets = { 8881, 999999 }, engine = 7, policy = { type = "random" } })
     assert.is_nil(body)
     assert.equal(422, err.status)
@@ -131,7 +132,7 @@ describe("file scanning containers", function()
   end)
 
   it("update answers 422 for an unknown audio type", function()
-    local _, err = client:update_fs_container{ id = 10005, audio_type = "vinyl" }
+    local _, err = unchecked(client, "update_fs_container", { id = 10005, audio_type = "vinyl" })
     assert.equal(422, err.status)
     assert.same({ "The selected audio type is invalid." }, err.errors.audio_type)
   end)
@@ -169,7 +170,7 @@ describe("file scanning files", function()
   end)
 
   it("list answers 422 for an unknown state", function()
-    local _, err = client:list_fs_files{ container_id = 10005, state = "7" }
+    local _, err = unchecked(client, "list_fs_files", { container_id = 10005, state = "7" })
     assert.equal(422, err.status)
     assert.is_table(err.errors.state)
   end)

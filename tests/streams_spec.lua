@@ -4,6 +4,7 @@
 -- list, pause, restart, delete); results, state history and recordings;
 -- 404 and 422 answers.
 local support = dofile("tests/support.lua")
+local unchecked = dofile("tests/unchecked.lua")
 
 local TOKEN = "streams-spec-token"
 local PID, STREAM = 17913, "s-XXXXXX"      -- seeded; the stream's config records
@@ -139,8 +140,8 @@ describe("Custom Streams projects", function()
   end)
 
   it("create reports every bad field at once (422)", function()
-    local body, err = client:create_cs_project{ name = "x", region = "mars-1",
-      buckets = { 23, 99999 }, type = "BM-CLOUD" }
+    local body, err = unchecked(client, "create_cs_project", { name = "x", region = "mars-1",
+      buckets = { 23, 99999 }, type = "BM-CLOUD" })
     assert.is_nil(body)
     assert.equal(422, err.status)
     assert.same({ "The selected region is invalid." }, err.errors.region)
@@ -407,7 +408,8 @@ describe("stream results", function()
   end)
 
   it("a date not in YYYYmmdd is a 422", function()
-    local body, err = results{ date = "2021-02-01" }
+    local body, err = unchecked(client, "get_stream_results", { pid = PID, stream_id = STREAM,
+      date = "2021-02-01" })
     assert.is_nil(body)
     assert.same({ 422, { "The date does not match the format Ymd." } },
       { err.status, err.errors.date })
@@ -522,8 +524,8 @@ describe("stream recordings", function()
   end)
 
   it("refuse a timestamp that is not YYYYmmddHHMMSS (422)", function()
-    local body, err = client:get_stream_recording{ pid = PID, stream_id = STREAM,
-      timestamp_utc = "2021-02-01 10:00:00", played_duration = 2 }
+    local body, err = unchecked(client, "get_stream_recording", { pid = PID, stream_id = STREAM,
+      timestamp_utc = "2021-02-01 10:00:00", played_duration = 2 })
     assert.is_nil(body)
     assert.same({ 422, { "The timestamp utc does not match the format YmdHis." } },
       { err.status, err.errors.timestamp_utc })

@@ -189,8 +189,9 @@ describe("hosts", function()
   it("refuse a region that is not a host label", function()
     local client = acrcloud.new{ token = "t" }
     assert.has_error(function()
-      client:prepare("list_fs_files", { container_id = 5, region = "evil.example/x" })
-    end, "list_fs_files: region 'evil.example/x' may hold only letters, digits and dashes")
+      client:prepare("identify", { region = "evil.example/x", access_key = "k",
+        access_secret = "s", sample = "x.wav" })
+    end, "identify: region 'evil.example/x' may hold only letters, digits and dashes")
   end)
 end)
 

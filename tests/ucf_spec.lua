@@ -3,6 +3,7 @@
 -- wire and what came back.
 local acrcloud = require "acrcloud"
 local support = dofile("tests/support.lua")
+local unchecked = dofile("tests/unchecked.lua")
 
 local TOKEN = "ucf-spec-token"
 local PID = 10263 -- the seeded project, holding the docs' example results
@@ -49,7 +50,8 @@ describe("UCF projects", function()
   end)
 
   it("create answers 422 for an unknown type and region", function()
-    local _, err = client:create_ucf_project{ name = "x", region = "moon", type = "TV" }
+    local _, err = unchecked(client, "create_ucf_project", { name = "x", region = "moon",
+      type = "TV" })
     assert.equal(422, err.status)
     assert.same({ "The selected region is invalid." }, err.errors.region)
     assert.same({ "The selected type is invalid." }, err.errors.type)
@@ -121,8 +123,8 @@ describe("UCF streams", function()
       bm_project_id = 99, bm_stream_ids = { "s-8dLk3v" } }
     assert.equal(422, err.status)
     assert.same({ "The selected bm project id is invalid." }, err.errors.bm_project_id)
-    local _, err2 = client:import_ucf_streams{ pid = 10264, from = "BM-OTHER",
-      bm_project_id = 17914, bm_stream_ids = { "s-8dLk3v" } }
+    local _, err2 = unchecked(client, "import_ucf_streams", { pid = 10264, from = "BM-OTHER",
+      bm_project_id = 17914, bm_stream_ids = { "s-8dLk3v" } })
     assert.same({ "The selected from is invalid." }, err2.errors.from)
   end)
 
@@ -186,7 +188,8 @@ describe("UCF results", function()
   end)
 
   it("list answers 422 for an unknown sort key and a bad date", function()
-    local _, err = client:list_ucf_results{ pid = PID, sortby = "name", begin_date = "May 1" }
+    local _, err = unchecked(client, "list_ucf_results", { pid = PID, sortby = "name",
+      begin_date = "May 1" })
     assert.equal(422, err.status)
     assert.is_table(err.errors.sortby)
     assert.is_table(err.errors.begin_date)

@@ -29,6 +29,16 @@ local TYPE_MAP = {
 --- The LuaCATS type of a parameter ("integer|string|array" -> integer|string|any[]).
 function M.lua_type(param)
   local parts = {}
+  -- A closed set of one type: its literals ("linein"|"recorded", 0|1), so
+  -- that the editor offers them; an open one adds the plain type.
+  local only = tostring(param.type or "string")
+  if param.values and (only == "string" or only == "integer") then
+    for i, v in ipairs(param.values) do
+      parts[i] = only == "integer" and v or string.format("%q", v)
+    end
+    if param.values_open then parts[#parts + 1] = only end
+    return table.concat(parts, "|")
+  end
   for t in tostring(param.type or "string"):gmatch("[%a]+") do
     parts[#parts + 1] = TYPE_MAP[t] or "any"
   end

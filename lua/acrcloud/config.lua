@@ -285,13 +285,25 @@ end
 
 ------------------------------------------------------------ the account file
 
-M.REGIONS = { "eu-west-1", "us-west-2", "ap-southeast-1" }
-M.PROJECT_TYPES = { "AVR", "LCD", "HR" }
-M.AUDIO_TYPES = { "linein", "recorded" }
+-- The allowed values of a create_base_project parameter, from the endpoint
+-- table (src/endpoints.c), which the client enforces too.
+local function table_values(param)
+  for _, op in ipairs(require("acrcloud").operations) do
+    if op.name == "create_base_project" then
+      for _, p in ipairs(op.params) do
+        if p.name == param then return p.values end
+      end
+    end
+  end
+  error("create_base_project." .. param .. " has no allowed values in the endpoint table")
+end
+
+M.REGIONS = table_values("region")
+M.PROJECT_TYPES = table_values("type")
+M.AUDIO_TYPES = table_values("audio_type")
 -- The values the API documents (create and update lists) and shows in its
 -- examples (itunes, musicstory, lyricfind).
-M.EXTERNAL_IDS = { "spotify", "deezer", "youtube", "isrc", "upc", "musicbrainz",
-  "itunes", "musicstory", "lyricfind" }
+M.EXTERNAL_IDS = table_values("external_ids")
 M.RESULT_TYPES = { "realtime", "delay" }
 
 local name = M.string { nonempty = true, trimmed = true, max = 255,

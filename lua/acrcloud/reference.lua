@@ -145,6 +145,11 @@ local function candidates(param, op)
     add(v("array", '{ { from = "api", title = "Morning show", timeoffset = -480, '
       .. 'start_timestamp = "2021-05-25 11:55:49", end_timestamp = "2021-05-25 11:56:37" } }'))
   end
+  if param.values and param.values[1] then
+    local first = param.values[1]
+    if math.tointeger(tonumber(first)) then add(v("integer", first)) end
+    add(str(first))
+  end
   local choice = first_choice(doc)
   if choice then
     if math.tointeger(tonumber(choice)) then add(v("integer", choice)) end
@@ -235,6 +240,33 @@ local function cell(s)
   return s
 end
 
+-- " Allowed: `a`, `b`." / " Documented: ... (not enforced: why)." /
+-- " Form: `YYYYmmdd`.": what the endpoint table says of a parameter's values.
+local function values_text(p)
+  local out = ""
+  if p.values then
+    local quoted = {}
+    for i, x in ipairs(p.values) do quoted[i] = "`" .. cell(x) .. "`" end
+    if p.values_open then
+      out = out .. " Documented: " .. table.concat(quoted, ", ") .. " (not enforced: "
+        .. cell(p.values_open) .. ")."
+    else
+      out = out .. " Allowed: " .. table.concat(quoted, ", ") .. "."
+    end
+  end
+  if p.format then
+    out = out .. " Form: `" .. cell(p.format):gsub("\\|", "` or `") .. "`."
+  end
+  return out
+end
+
+-- The description: the doc, then what values_text says.
+local function doc_cell(p)
+  local doc, extra = cell(p.doc), values_text(p)
+  if extra ~= "" and doc ~= "" and not doc:match("[.!?]$") then doc = doc .. "." end
+  return doc .. extra
+end
+
 -- "integer|string" -> "integer or string"; three or more get commas.
 local function type_text(t)
   local parts = {}
@@ -294,8 +326,11 @@ local function write_header(out, operations, areas)
   for _, loc in ipairs(LOCATION_ORDER) do
     out[#out + 1] = "  - " .. loc .. ": " .. LOCATION_TEXT[loc]
   end
-  out[#out + 1] = "- An unknown parameter, a missing required one or a wrong type raises an "
-    .. "error before anything is sent."
+  out[#out + 1] = "- An unknown parameter, a missing required one, a wrong type, a value "
+    .. "outside the *Allowed* ones or not of the *Form* given raises an error before "
+    .. "anything is sent (a list is checked element by element, a comma string piece "
+    .. "by piece). *Documented* values are offered but not enforced: the API is known "
+    .. "to accept more, for the reason given."
   out[#out + 1] = "- Success returns the decoded JSON body (raw operations: the bytes) and "
     .. "a response table; a failure returns `nil, err` (see the README's *Errors*)."
   out[#out + 1] = "- An operation with a host of its own uses it only while the default "
@@ -402,7 +437,7 @@ local function write_operation(out, op)
     for _, p in ipairs(op.params) do
       out[#out + 1] = string.format("| `%s` | %s | %s | %s | %s | %s |", p.name,
         cell(p.location), cell(type_text(p.type)), p.required and "yes" or "no",
-        p.default ~= nil and "`" .. cell(p.default) .. "`" or "", cell(p.doc))
+        p.default ~= nil and "`" .. cell(p.default) .. "`" or "", doc_cell(p))
     end
   else
     out[#out + 1] = "No parameters."

@@ -122,8 +122,26 @@ function M.param_help(p)
   if p.required then facts[#facts + 1] = "required" end
   if p.default ~= nil then facts[#facts + 1] = "default " .. tostring(p.default) end
   local doc = p.doc and p.doc ~= "" and p.doc:gsub("%.?%s*$", ". ", 1) or ""
+  if p.values then
+    doc = doc .. (p.values_open and "Documented (not enforced): " or "One of: ")
+      .. table.concat(p.values, ", ") .. ". "
+  end
+  if p.format then doc = doc .. "Form: " .. p.format:gsub("|", " or ") .. ". " end
   return doc .. "[" .. table.concat(facts, "; ") .. "]"
 end
+
+-- The values a flag completes to (and argparse checks): the table's allowed
+-- ones, for a parameter that takes one value and enforces them; else nil.
+-- argparse cannot write a completion script for a choice holding a space or
+-- a quote ("Invalid URL"): such a set is left to the library's own check.
+local function choices(p)
+  if not p.values or p.values_open or values.types(p).array then return nil end
+  for _, v in ipairs(p.values) do
+    if v:find("[%s'\"]") then return nil end
+  end
+  return p.values
+end
+M.choices = choices
 
 -- The metavar of a parameter's flag.
 local function metavar(p)
@@ -214,6 +232,7 @@ local function add_params(cmd, op)
       :target("param:" .. prm.name)
       :count("*")
     if prm.location == "file" or prm.location == "output" then o:args(1) end
+    if choices(prm) then o:choices(choices(prm)) end
   end
 end
 

@@ -90,8 +90,8 @@ M.page_rules = {
 
 -- Regions and lists ---------------------------------------------------------
 
--- The API's regions: every area offers the same three.
-M.REGIONS = { "eu-west-1", "us-west-2", "ap-southeast-1" }
+-- The API's regions: every area offers the same three (the endpoint table's).
+M.REGIONS = validate.values("create_bucket", "region")
 
 -- A list operation filtered by region, and by type when its records have
 -- one: list_rules(types) are its rules (`region` one of REGIONS, `type` one
@@ -205,7 +205,9 @@ function M.result_callback_rules(extra)
     result_callback_url = { validate.url() },
     result_callback_send_noresult = { validate.one_of({ 0, 1, true, false }) },
     result_callback_send_type = { validate.one_of({ 1, 2 }) },
-    result_callback_result_type = { validate.one_of({ 0, 1 }) },
+    result_callback_result_type = {
+      validate.one_of(validate.values("set_bd_project_result_callback",
+        "result_callback_result_type")) },
   }
   for name, list in pairs(extra or {}) do rules[name] = list end
   return rules

@@ -6,8 +6,9 @@
 --  * check_params(op, inputs): presence and types, from the operation's
 --    `params` in the endpoint table (so a new endpoint is validated without
 --    writing anything);
---  * rules: per operation, per field functions for what the table cannot
---    say (allowed values, existing bucket ids, date formats). A rule gets
+--  * rules: per operation, per field functions for what check_params does
+--    not check (allowed values, existing bucket ids, date formats); the
+--    allowed sets come from the table too (M.values). A rule gets
 --    (value, attribute, ctx) and returns nil when the value is fine, a
 --    message, or a list of { key, message } pairs for nested fields.
 --
@@ -264,6 +265,20 @@ function M.apply_rules(rules, params, errors, ctx)
       end
     end
   end
+end
+
+-- The allowed values of an operation's parameter, from the endpoint table
+-- (acrcloud.operations): a list of strings, as the client sends them. Raises
+-- when the table has none, so that a rule cannot silently allow anything.
+function M.values(op_name, param_name)
+  for _, op in ipairs(require("acrcloud").operations) do
+    if op.name == op_name then
+      for _, p in ipairs(op.params) do
+        if p.name == param_name and p.values then return p.values end
+      end
+    end
+  end
+  error("no allowed values for " .. op_name .. "." .. param_name .. " in the endpoint table", 2)
 end
 
 function M.one_of(allowed)

@@ -195,9 +195,9 @@ function Client:close() end
 ---Parameters of create_bucket.
 ---@class acrcloud.params.create_bucket
 ---@field name string The bucket name (body)
----@field region string eu-west-1, us-west-2 or ap-southeast-1 (body)
----@field type string File, Live, LiveRec or LiveTimeshift (body)
----@field net_type? integer 1 online recognition, 2 offline database, 0 both (body)
+---@field region "eu-west-1"|"us-west-2"|"ap-southeast-1" eu-west-1, us-west-2 or ap-southeast-1 (body)
+---@field type "File"|"Live"|"LiveRec"|"LiveTimeshift"|string File, Live, LiveRec or LiveTimeshift (body)
+---@field net_type? 0|1|2 1 online recognition, 2 offline database, 0 both (body)
 ---@field labels? any[] Free labels, e.g. {"Music"} (body)
 ---@field metadata_template? string Metadata template: JSON text or a comma list (body)
 
@@ -214,8 +214,8 @@ function Client:create_bucket(params, options) end
 ---@class acrcloud.params.list_buckets
 ---@field page? integer Page number, from 1 (query)
 ---@field per_page? integer Items per page (query)
----@field region? string eu-west-1, us-west-2 or ap-southeast-1 (query)
----@field type? string File, Live, LiveRec or LiveTimeshift (query)
+---@field region? "eu-west-1"|"us-west-2"|"ap-southeast-1" eu-west-1, us-west-2 or ap-southeast-1 (query)
+---@field type? "File"|"Live"|"LiveRec"|"LiveTimeshift"|string File, Live, LiveRec or LiveTimeshift (query)
 
 ---List buckets.
 ---
@@ -271,7 +271,7 @@ function Client:delete_bucket(params, options) end
 ---Parameters of upload_audio_file.
 ---@class acrcloud.params.upload_audio_file
 ---@field bucket_id integer|string The bucket id (path)
----@field data_type string audio, fingerprint, audio_url or acrid (body)
+---@field data_type "audio"|"fingerprint"|"audio_url"|"acrid" audio, fingerprint, audio_url or acrid (body)
 ---@field file? string Path of the audio or fingerprint file (for data_type audio or fingerprint) (a file to upload (path))
 ---@field title? string The file's title (body)
 ---@field user_defined? string|table<string, any> Custom metadata: JSON text or a table (body)
@@ -291,11 +291,11 @@ function Client:upload_audio_file(params, options) end
 ---@class acrcloud.params.list_audio_files
 ---@field bucket_id integer|string The bucket id (path)
 ---@field search? string Title filter (query)
----@field sort? string id (default) or status (query)
----@field order? string asc (default) or desc (query)
+---@field sort? "id"|"status" id (default) or status (query)
+---@field order? "asc"|"desc" asc (default) or desc (query)
 ---@field page? integer Page number, from 1 (query)
 ---@field per_page? integer Items per page (query)
----@field state? integer 0 processing, 1 ready, -1 error (query)
+---@field state? 0|1|-1 0 processing, 1 ready, -1 error (query)
 
 ---List the files of a bucket.
 ---
@@ -383,7 +383,7 @@ function Client:dump_audio_files(params, options) end
 ---@field title? string The channel title (body)
 ---@field url? string Channel URL, ingested by your local fingerprinting server (body)
 ---@field user_defined? string|table<string, any> Custom metadata: JSON text or a table (body)
----@field timeshift? string 1 ingests timeshift fingerprints, 0 (default) not (body)
+---@field timeshift? "0"|"1" 1 ingests timeshift fingerprints, 0 (default) not (body)
 
 ---Create a live channel.
 ---
@@ -400,8 +400,8 @@ function Client:create_live_channel(params, options) end
 ---@field search? string Title filter (query)
 ---@field page? integer Page number, from 1 (query)
 ---@field per_page? integer Items per page (query)
----@field order? string desc (default) or asc (query)
----@field sort? string id (default) or status (query)
+---@field order? "asc"|"desc" desc (default) or asc (query)
+---@field sort? "id"|"status" id (default) or status (query)
 
 ---List the live channels of a bucket.
 ---
@@ -433,7 +433,7 @@ function Client:get_live_channel(params, options) end
 ---@field title? string The channel title (body)
 ---@field url? string Channel URL, ingested by your local fingerprinting server (body)
 ---@field user_defined? string|table<string, any> Custom metadata: JSON text or a table (body)
----@field timeshift? string 1 ingests timeshift fingerprints, 0 (default) not (body)
+---@field timeshift? "0"|"1" 1 ingests timeshift fingerprints, 0 (default) not (body)
 
 ---Update a live channel.
 ---
@@ -491,7 +491,7 @@ function Client:delete_rec_channels(params, options) end
 ---@field bucket_id integer|string The bucket id (path)
 ---@field id string Your unique track id (body)
 ---@field file string Path of the fingerprint file (a file to upload (path))
----@field db_if_nodup? integer 1 (default) adds the fingerprint when no duplicate is found, 0 not (body)
+---@field db_if_nodup? 0|1 1 (default) adds the fingerprint when no duplicate is found, 0 not (body)
 
 ---Look for duplicates of a fingerprint, and add it.
 ---
@@ -548,11 +548,11 @@ function Client:delete_dedup_files(params, options) end
 ---Parameters of create_base_project.
 ---@class acrcloud.params.create_base_project
 ---@field name string The project name (body)
----@field region string eu-west-1, us-west-2 or ap-southeast-1 (body)
----@field type string AVR, LCD or HR (body)
+---@field region "eu-west-1"|"us-west-2"|"ap-southeast-1" eu-west-1, us-west-2 or ap-southeast-1 (body)
+---@field type "AVR"|"LCD"|"HR" AVR, LCD or HR (body)
 ---@field buckets any[] Bucket ids (body)
----@field audio_type? string linein (default) or recorded (body)
----@field external_ids? string|any[] spotify, deezer, isrc, upc, musicbrainz (body)
+---@field audio_type? "linein"|"recorded" linein (default) or recorded (body)
+---@field external_ids? string|any[] Platforms to link: a list, or a string separated by commas (body)
 
 ---Create a recognition project.
 ---
@@ -565,8 +565,8 @@ function Client:create_base_project(params, options) end
 
 ---Parameters of list_base_projects.
 ---@class acrcloud.params.list_base_projects
----@field region? string eu-west-1, us-west-2 or ap-southeast-1 (query)
----@field type? string AVR, LCD or HR (query)
+---@field region? "eu-west-1"|"us-west-2"|"ap-southeast-1" eu-west-1, us-west-2 or ap-southeast-1 (query)
+---@field type? "AVR"|"LCD"|"HR" AVR, LCD or HR (query)
 ---@field page? integer Page number, from 1 (query)
 ---@field per_page? integer Items per page (query)
 
@@ -597,8 +597,8 @@ function Client:get_base_project(params, options) end
 ---@field id integer|string The project id (path)
 ---@field name? string The project name (body)
 ---@field buckets? any[] Bucket ids (body)
----@field audio_type? string linein or recorded (body)
----@field external_ids? string|any[] spotify, deezer, youtube, isrc, upc, musicbrainz (body)
+---@field audio_type? "linein"|"recorded" linein or recorded (body)
+---@field external_ids? string|any[] Platforms to link: a list, or a string separated by commas (body)
 
 ---Update a project.
 ---
@@ -653,10 +653,10 @@ function Client:get_base_project_day_stat(params, options) end
 ---Parameters of create_cs_project.
 ---@class acrcloud.params.create_cs_project
 ---@field name string The project name (body)
----@field region string eu-west-1, us-west-2 or ap-southeast-1 (body)
+---@field region "eu-west-1"|"us-west-2"|"ap-southeast-1" eu-west-1, us-west-2 or ap-southeast-1 (body)
 ---@field buckets any[] Bucket ids (body)
----@field type string BM-ACRC (ACRCloud ingests the streams) or BM-LOCAL (your Local Monitoring Tool does) (body)
----@field external_ids? string|any[] spotify, deezer, isrc, upc, musicbrainz (body)
+---@field type "BM-ACRC"|"BM-LOCAL" BM-ACRC (ACRCloud ingests the streams) or BM-LOCAL (your Local Monitoring Tool does) (body)
+---@field external_ids? string|any[] Platforms to link: a list, or a string separated by commas (body)
 ---@field metadata_template? string Stream metadata template, e.g. "StreamId,City,FM" (body)
 
 ---Create a Custom Streams project.
@@ -672,8 +672,8 @@ function Client:create_cs_project(params, options) end
 ---@class acrcloud.params.list_cs_projects
 ---@field page? integer Page number, from 1 (query)
 ---@field per_page? integer Items per page (query)
----@field region? string eu-west-1, us-west-2 or ap-southeast-1 (query)
----@field types? string BM-ACRC or BM-LOCAL (query)
+---@field region? "eu-west-1"|"us-west-2"|"ap-southeast-1" eu-west-1, us-west-2 or ap-southeast-1 (query)
+---@field types? "BM-ACRC"|"BM-LOCAL" BM-ACRC or BM-LOCAL (query)
 
 ---List Custom Streams projects.
 ---
@@ -702,7 +702,7 @@ function Client:get_cs_project(params, options) end
 ---@field id integer|string The project id (path)
 ---@field name? string The project name (body)
 ---@field buckets? any[] Bucket ids (body)
----@field external_ids? string|any[] spotify, deezer, isrc, upc, musicbrainz (body)
+---@field external_ids? string|any[] Platforms to link: a list, or a string separated by commas (body)
 ---@field metadata_template? string Stream metadata template (body)
 
 ---Update a Custom Streams project.
@@ -745,7 +745,7 @@ function Client:set_cs_project_result_callback(params, options) end
 ---@class acrcloud.params.set_cs_project_state_notification
 ---@field id integer|string The project id (path)
 ---@field state_notification_email? string Email address for state alerts (body)
----@field state_notification_email_frequency? integer 0 high, 1 low, 2 none (body)
+---@field state_notification_email_frequency? 0|1|2 0 high, 1 low, 2 none (body)
 ---@field state_notification_url? string URL that receives stream state changes (body)
 
 ---Set the stream state notifications.
@@ -777,11 +777,11 @@ function Client:add_stream(params, options) end
 ---Parameters of list_streams.
 ---@class acrcloud.params.list_streams
 ---@field pid integer|string The project id (path)
----@field timemap? integer Timemap filter: 0 or 1 (query)
----@field state? string All (default), Running, Timeout, Paused, Invalid URL, Mute or Other (query)
+---@field timemap? 0|1 Timemap filter: 0 or 1 (query)
+---@field state? "All"|"Running"|"Timeout"|"Paused"|"Invalid URL"|"Mute"|"Other" All (default), Running, Timeout, Paused, Invalid URL, Mute or Other (query)
 ---@field search_value? string Matches name, stream id, URL, user_defined or remark (query)
----@field sort? string created_at (default), stream_id or name (query)
----@field order? string desc (default) or asc (query)
+---@field sort? "created_at"|"stream_id"|"name" created_at (default), stream_id or name (query)
+---@field order? "asc"|"desc" desc (default) or asc (query)
 ---@field page? integer Page number, from 1 (query)
 ---@field per_page? integer Items per page (query)
 
@@ -858,12 +858,12 @@ function Client:restart_streams(params, options) end
 ---@class acrcloud.params.get_stream_results
 ---@field pid integer|string The project id (path)
 ---@field stream_id integer|string The stream id (path)
----@field type? string day (default) or last (query)
+---@field type? "day"|"last" day (default) or last (query)
 ---@field date? string The UTC day, YYYYmmdd (query)
 ---@field min_duration? integer Minimum played duration, seconds (default 0) (query)
 ---@field max_duration? integer Maximum played duration, seconds (default 3600) (query)
 ---@field isrc_country? string ISRC country code filter, e.g. DE (query)
----@field with_false_positive? integer 1 includes false positives, 0 (default) not (query)
+---@field with_false_positive? 0|1 1 includes false positives, 0 (default) not (query)
 
 ---Get a stream's results for a day, or the last ones.
 ---
@@ -930,8 +930,8 @@ function Client:get_stream_recording(params, options) end
 ---Parameters of get_cs_project_analytics.
 ---@class acrcloud.params.get_cs_project_analytics
 ---@field project_id integer|string The project id (path)
----@field stats_type string date, track, artists, label or stream (custom results: date, track or stream) (query)
----@field result_type string music or custom (query)
+---@field stats_type "date"|"track"|"artists"|"label"|"stream" date, track, artists, label or stream (custom results: date, track or stream) (query)
+---@field result_type "music"|"custom" music or custom (query)
 
 ---Get a project's analytics for the last 7 days.
 ---
@@ -959,7 +959,7 @@ function Client:add_stream_user_reports(params, options) end
 
 ---Parameters of create_bd_project.
 ---@class acrcloud.params.create_bd_project
----@field region string eu-west-1, us-west-2 or ap-southeast-1 (body)
+---@field region "eu-west-1"|"us-west-2"|"ap-southeast-1" eu-west-1, us-west-2 or ap-southeast-1 (body)
 ---@field name string The project name (body)
 ---@field buckets any[] Bucket ids (body)
 
@@ -974,7 +974,7 @@ function Client:create_bd_project(params, options) end
 
 ---Parameters of list_bd_projects.
 ---@class acrcloud.params.list_bd_projects
----@field region? string eu-west-1, us-west-2 or ap-southeast-1 (query)
+---@field region? "eu-west-1"|"us-west-2"|"ap-southeast-1" eu-west-1, us-west-2 or ap-southeast-1 (query)
 ---@field page? integer Page number, from 1 (query)
 ---@field per_page? integer Items per page (query)
 
@@ -1018,7 +1018,7 @@ function Client:delete_bd_project(params, options) end
 ---Parameters of set_bd_project_result_callback.
 ---@class acrcloud.params.set_bd_project_result_callback
 ---@field id integer|string The project id (path)
----@field type? string Callback kind (diy) (query)
+---@field type? "diy" Callback kind (diy) (query)
 ---@field result_callback_url string The callback URL (body)
 ---@field result_callback_send_noresult? integer|boolean Also post when nothing was detected: 0 or 1 (body)
 ---@field result_callback_send_type? integer|string Delivery format (2 in the spec's example) (body)
@@ -1051,9 +1051,9 @@ function Client:set_bd_project_state_notification(params, options) end
 ---Parameters of list_channels.
 ---@class acrcloud.params.list_channels
 ---@field pid integer|string The project id (path)
----@field state? string All (default), Running, Timeout, Paused, Invalid URL, Mute or Other (query)
----@field timemap? string Timemap filter: 0 or 1 (query)
----@field search_type? string channel_id, channel_name, city, custom_id or mytuner_id (query)
+---@field state? "All"|"Running"|"Timeout"|"Paused"|"Invalid URL"|"Mute"|"Other" All (default), Running, Timeout, Paused, Invalid URL, Mute or Other (query)
+---@field timemap? "0"|"1" Timemap filter: 0 or 1 (query)
+---@field search_type? "channel_id"|"channel_name"|"city"|"custom_id"|"mytuner_id" channel_id, channel_name, city, custom_id or mytuner_id (query)
 ---@field search_value? string The value searched for (query)
 ---@field page? integer Page number, from 1 (query)
 
@@ -1113,12 +1113,12 @@ function Client:set_channel_custom_id(params, options) end
 ---@class acrcloud.params.get_channel_results
 ---@field pid integer|string The project id (path)
 ---@field channel_id integer|string The channel id (path)
----@field type? string day (default) or last (query)
+---@field type? "day"|"last" day (default) or last (query)
 ---@field date? string The UTC day, YYYYmmdd (query)
 ---@field min_duration? integer Minimum played duration, seconds (default 0) (query)
 ---@field max_duration? integer Maximum played duration, seconds (default 3600) (query)
 ---@field isrc_country? string ISRC country code filter, e.g. DE (query)
----@field with_false_positive? integer 1 includes false positives, 0 (default) not (query)
+---@field with_false_positive? 0|1 1 includes false positives, 0 (default) not (query)
 
 ---Get a channel's results for a day, or the last ones.
 ---
@@ -1199,8 +1199,8 @@ function Client:get_channel_recording(params, options) end
 ---Parameters of get_bd_project_analytics.
 ---@class acrcloud.params.get_bd_project_analytics
 ---@field project_id integer|string The project id (path)
----@field stats_type string date, track, artists, label or channel (custom results: date, track or channel) (query)
----@field result_type string music or custom (query)
+---@field stats_type "date"|"track"|"artists"|"label"|"channel" date, track, artists, label or channel (custom results: date, track or channel) (query)
+---@field result_type "music"|"custom" music or custom (query)
 
 ---Get a project's analytics for the last 7 days.
 ---
@@ -1229,10 +1229,10 @@ function Client:add_channel_user_reports(params, options) end
 ---Parameters of create_fs_container.
 ---@class acrcloud.params.create_fs_container
 ---@field name string The container name (body)
----@field region string eu-west-1, us-west-2 or ap-southeast-1 (body)
----@field audio_type string linein (default) or recorded (body)
+---@field region "eu-west-1"|"us-west-2"|"ap-southeast-1" eu-west-1, us-west-2 or ap-southeast-1 (body)
+---@field audio_type "linein"|"recorded" linein (default) or recorded (body)
 ---@field buckets any[] Bucket ids or names, e.g. {8881, "ACRCloud Music"} (body)
----@field engine integer 1 fingerprinting, 2 cover songs, 3 both, 4 speech to text (body)
+---@field engine 1|2|3|4 1 fingerprinting, 2 cover songs, 3 both, 4 speech to text (body)
 ---@field policy table<string, any> {type = "traverse", interval, rec_length} or {type = "points", points} (body)
 ---@field callback_url? string Results callback URL (body)
 ---@field deepright? boolean Detect derivative works (body)
@@ -1252,7 +1252,7 @@ function Client:create_fs_container(params, options) end
 ---@class acrcloud.params.list_fs_containers
 ---@field page? integer Page number, from 1 (query)
 ---@field per_page? integer Items per page (query)
----@field region? string eu-west-1, us-west-2 or ap-southeast-1 (query)
+---@field region? "eu-west-1"|"us-west-2"|"ap-southeast-1" eu-west-1, us-west-2 or ap-southeast-1 (query)
 ---@field name? string Name filter (query)
 
 ---List file scanning containers.
@@ -1281,9 +1281,9 @@ function Client:get_fs_container(params, options) end
 ---@class acrcloud.params.update_fs_container
 ---@field id integer|string The container id (path)
 ---@field name? string The container name (body)
----@field audio_type? string linein or recorded (body)
+---@field audio_type? "linein"|"recorded" linein or recorded (body)
 ---@field buckets? any[] Bucket ids or names (body)
----@field engine? integer 1 fingerprinting, 2 cover songs, 3 both, 4 speech to text (body)
+---@field engine? 1|2|3|4 1 fingerprinting, 2 cover songs, 3 both, 4 speech to text (body)
 ---@field policy? table<string, any> {type = "traverse", interval, rec_length} or {type = "points", points} (body)
 ---@field callback_url? string Results callback URL (body)
 ---@field deepright? boolean Detect derivative works (body)
@@ -1315,12 +1315,12 @@ function Client:delete_fs_container(params, options) end
 ---Parameters of list_fs_files.
 ---@class acrcloud.params.list_fs_files
 ---@field container_id integer|string The container id (path)
----@field region? string Host region (eu-west-1, us-west-2 or ap-southeast-1): overrides the container's (picks the host)
+---@field region? "eu-west-1"|"us-west-2"|"ap-southeast-1" Host region (eu-west-1, us-west-2 or ap-southeast-1): overrides the container's (picks the host)
 ---@field page? integer Page number, from 1 (query)
 ---@field per_page? integer Items per page (query)
 ---@field search? string Name or URI filter (query)
----@field with_result? integer 1 includes the results, 0 (default) not (query)
----@field state? string 0 processing, 1 ready, -1 no result, -2 or -3 error (query)
+---@field with_result? 0|1 1 includes the results, 0 (default) not (query)
+---@field state? "0"|"1"|"-1"|"-2"|"-3" 0 processing, 1 ready, -1 no result, -2 or -3 error (query)
 
 ---List the files of a container.
 ---
@@ -1335,7 +1335,7 @@ function Client:list_fs_files(params, options) end
 ---@class acrcloud.params.get_fs_file
 ---@field container_id integer|string The container id (path)
 ---@field file_id integer|string The file id (path)
----@field region? string Host region (eu-west-1, us-west-2 or ap-southeast-1): overrides the container's (picks the host)
+---@field region? "eu-west-1"|"us-west-2"|"ap-southeast-1" Host region (eu-west-1, us-west-2 or ap-southeast-1): overrides the container's (picks the host)
 
 ---Get a file of a container, with its results.
 ---
@@ -1349,7 +1349,7 @@ function Client:get_fs_file(params, options) end
 ---Parameters of get_fs_upload_url.
 ---@class acrcloud.params.get_fs_upload_url
 ---@field container_id integer|string The container id (path)
----@field region? string Host region (eu-west-1, us-west-2 or ap-southeast-1): overrides the container's (picks the host)
+---@field region? "eu-west-1"|"us-west-2"|"ap-southeast-1" Host region (eu-west-1, us-west-2 or ap-southeast-1): overrides the container's (picks the host)
 ---@field filename? string The file's name (query)
 ---@field content_type? string The file's MIME type (query)
 
@@ -1365,8 +1365,8 @@ function Client:get_fs_upload_url(params, options) end
 ---Parameters of create_fs_file.
 ---@class acrcloud.params.create_fs_file
 ---@field container_id integer|string The container id (path)
----@field region? string Host region (eu-west-1, us-west-2 or ap-southeast-1): overrides the container's (picks the host)
----@field data_type string audio, fingerprint, audio_url or platforms (body)
+---@field region? "eu-west-1"|"us-west-2"|"ap-southeast-1" Host region (eu-west-1, us-west-2 or ap-southeast-1): overrides the container's (picks the host)
+---@field data_type "audio"|"fingerprint"|"audio_url"|"platforms" audio, fingerprint, audio_url or platforms (body)
 ---@field key? string Key from get_fs_upload_url (audio, fingerprint) (body)
 ---@field filename? string The original file name (body)
 ---@field name? string Display name (body)
@@ -1385,7 +1385,7 @@ function Client:create_fs_file(params, options) end
 ---@class acrcloud.params.delete_fs_files
 ---@field container_id integer|string The container id (path)
 ---@field file_ids integer|string|any[] One file id or a list (path)
----@field region? string Host region (eu-west-1, us-west-2 or ap-southeast-1): overrides the container's (picks the host)
+---@field region? "eu-west-1"|"us-west-2"|"ap-southeast-1" Host region (eu-west-1, us-west-2 or ap-southeast-1): overrides the container's (picks the host)
 
 ---Delete files from a container.
 ---
@@ -1400,7 +1400,7 @@ function Client:delete_fs_files(params, options) end
 ---@class acrcloud.params.rescan_fs_files
 ---@field container_id integer|string The container id (path)
 ---@field file_ids integer|string|any[] One file id or a list (path)
----@field region? string Host region (eu-west-1, us-west-2 or ap-southeast-1): overrides the container's (picks the host)
+---@field region? "eu-west-1"|"us-west-2"|"ap-southeast-1" Host region (eu-west-1, us-west-2 or ap-southeast-1): overrides the container's (picks the host)
 
 ---Scan files again.
 ---
@@ -1413,7 +1413,7 @@ function Client:rescan_fs_files(params, options) end
 
 ---Parameters of list_ucf_projects.
 ---@class acrcloud.params.list_ucf_projects
----@field region? string eu-west-1, us-west-2 or ap-southeast-1 (query)
+---@field region? "eu-west-1"|"us-west-2"|"ap-southeast-1" eu-west-1, us-west-2 or ap-southeast-1 (query)
 
 ---List UCF projects.
 ---
@@ -1427,8 +1427,8 @@ function Client:list_ucf_projects(params, options) end
 ---Parameters of create_ucf_project.
 ---@class acrcloud.params.create_ucf_project
 ---@field name string The project name (body)
----@field region string eu-west-1, us-west-2 or ap-southeast-1 (body)
----@field type string BM or FILES (body)
+---@field region "eu-west-1"|"us-west-2"|"ap-southeast-1" eu-west-1, us-west-2 or ap-southeast-1 (body)
+---@field type "BM"|"FILES" BM or FILES (body)
 ---@field config? table<string, any> Settings, e.g. {days, min_ms, max_ms} (body)
 
 ---Create a UCF project.
@@ -1472,7 +1472,7 @@ function Client:delete_ucf_project(params, options) end
 ---@class acrcloud.params.import_ucf_streams
 ---@field pid integer|string The UCF project id (path)
 ---@field bm_stream_ids any[] Broadcast Monitoring stream or channel ids (body)
----@field from string BM-CUSTOM or BM-DATABASE (body)
+---@field from "BM-CUSTOM"|"BM-DATABASE" BM-CUSTOM or BM-DATABASE (body)
 ---@field bm_project_id integer The Broadcast Monitoring project id (body)
 
 ---Import Broadcast Monitoring streams into a UCF project.
@@ -1520,14 +1520,14 @@ function Client:delete_ucf_streams(params, options) end
 ---@field per_page? integer Items per page (query)
 ---@field begin_date? string From, "%Y-%m-%d" or "%Y-%m-%d %H:%M:%S" (query)
 ---@field end_date? string To, "%Y-%m-%d" or "%Y-%m-%d %H:%M:%S" (query)
----@field sortby? string id (default), num or duration_ms (query)
----@field order? string desc (default) or asc (query)
----@field status? string 0 pending, 2 edited, 6 reported, 10 bucketed, 14 reported and bucketed, -1 deleted (query)
+---@field sortby? "id"|"num"|"duration_ms" id (default), num or duration_ms (query)
+---@field order? "asc"|"desc" desc (default) or asc (query)
+---@field status? "0"|"2"|"6"|"10"|"14"|"-1" 0 pending, 2 edited, 6 reported, 10 bucketed, 14 reported and bucketed, -1 deleted (query)
 ---@field min? string Minimum duration, seconds (query)
 ---@field max? string Maximum duration, seconds (query)
 ---@field streams? string Stream ids, separated by commas (query)
 ---@field ucf_id? string A UCF result id (query)
----@field label? string 0 unknown, 1 music, 2 speech, 3 music and speech, 4 advertisement (query)
+---@field label? "0"|"1"|"2"|"3"|"4" 0 unknown, 1 music, 2 speech, 3 music and speech, 4 advertisement (query)
 ---@field label_value? string Label value, e.g. an ad's name (from the CLI) (query)
 
 ---List a UCF project's results.
@@ -1590,7 +1590,7 @@ function Client:get_ucf_result_record_url(params, options) end
 ---@class acrcloud.params.delete_ucf_result
 ---@field pid integer|string The UCF project id (path)
 ---@field ucf_id integer|string The UCF result id (path)
----@field reserved? integer 1 keeps it as reserved (ignored), 0 deletes it (query)
+---@field reserved? 0|1 1 keeps it as reserved (ignored), 0 deletes it (query)
 
 ---Delete a UCF result.
 ---
@@ -1623,7 +1623,7 @@ function Client:set_ucf_result_pending(params, options) end
 ---@field platforms? string Up to 5, separated by commas (default spotify,deezer,youtube,applemusic) (query)
 ---@field query? string "Artist - Title", or JSON text {track, artists} with format json (query)
 ---@field include_works? integer 1 adds works and contributors (query)
----@field format? string How query is written: text (default) or json (query)
+---@field format? "text"|"json" How query is written: text (default) or json (query)
 
 ---Get a track's metadata and its links on streaming platforms.
 ---
@@ -1692,7 +1692,7 @@ function Client:download_invoice(params, options) end
 ---Parameters of list_prices.
 ---@class acrcloud.params.list_prices
 ---@field uid? integer Another user's id (admins only) (query)
----@field type? string Latest (default), Standard or All (query)
+---@field type? "Latest"|"Standard"|"All" Latest (default), Standard or All (query)
 ---@field service_types? string Service types, separated by commas, e.g. AVR,LCD,BM (query)
 
 ---List prices.
@@ -1710,7 +1710,7 @@ function Client:list_prices(params, options) end
 ---@field access_key string The project's access key (body)
 ---@field access_secret string The project's access secret: signs the request; never sent (signs the request, never sent)
 ---@field sample string Path of the audio or fingerprint sample (under 5 MB, 15 s at most advised) (a file to upload (path))
----@field data_type? string audio or fingerprint (body)
+---@field data_type? "audio"|"fingerprint" audio or fingerprint (body)
 
 ---Identify an audio or fingerprint sample.
 ---
