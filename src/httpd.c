@@ -345,7 +345,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn,
 
 static server_t *check_server(lua_State *L) {
   server_t *s = luaL_checkudata(L, 1, SERVER_MT);
-  if (s->daemon == NULL) luaL_error(L, "attempt to use a closed server");
+  if (s->daemon == NULL) luaL_error(L, "acrcloud: the server is closed");
   return s;
 }
 
@@ -732,10 +732,12 @@ static int l_close(lua_State *L) {
 
 static int l_tostring(lua_State *L) {
   server_t *s = luaL_checkudata(L, 1, SERVER_MT);
+  /* The library's one tostring format: NAME (detail): address. */
   if (s->daemon == NULL)
-    lua_pushliteral(L, "httpd server (closed)");
+    lua_pushfstring(L, "acrcloud.httpd.server (closed): %p", (void *)s);
   else
-    lua_pushfstring(L, "httpd server (port %d)", s->port);
+    lua_pushfstring(L, "acrcloud.httpd.server (port %d): %p", s->port,
+                    (void *)s);
   return 1;
 }
 

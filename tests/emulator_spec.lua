@@ -599,7 +599,7 @@ describe("the emulator's HTTP binding", function()
     assert.is_true(server:port() > 0)
     server:close()
     server:close()
-    assert.has_error(function() server:poll(0) end, "attempt to use a closed server")
+    assert.has_error(function() server:poll(0) end, "acrcloud: the server is closed")
   end)
 end)
 
