@@ -1,7 +1,7 @@
 -- Many requests in flight: client:batch and client:each with concurrency,
 -- against the emulator (whose delayed answers do not hold up the others), with
 -- what overlapped read from the times in its request log.
-local support = dofile("tests/support.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 local TOKEN = "batch-spec-token"
 local emu = support.emulator(TOKEN)

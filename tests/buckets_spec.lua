@@ -5,7 +5,7 @@
 local acrcloud = require "acrcloud"
 local multipart = require "acrcloud.emulator.multipart"
 local validate = require "acrcloud.emulator.validate"
-local support = dofile("tests/support.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 local TOKEN = "buckets-spec-token"
 local emu = support.emulator(TOKEN)

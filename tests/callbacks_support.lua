@@ -2,14 +2,14 @@
 -- started as a child process, posts of fixtures with curl, a look into its
 -- database, and a PostgreSQL server of its own in a temporary directory.
 --
---   local cbs = dofile("tests/callbacks_support.lua")
+--   local cbs = dofile(<this directory> .. "callbacks_support.lua")
 --   local r = cbs.receiver{ db = "sqlite:" .. path, args = { "--max-body", "1000" },
 --                           env = { ACRCLOUD_CALLBACK_KEY = "k" } }
 --   cbs.post(r.url, "spec-result.json")    -> status, body
 --   r.stop()                               -> exit status (SIGTERM)
 --   cbs.stop_all()                         -> every receiver still running
 local process = require "acrcloud.process"
-local support = dofile("tests/support.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 local M = {}
 

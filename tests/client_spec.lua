@@ -3,7 +3,7 @@
 -- encoding rules, pagination, closing.
 local acrcloud = require "acrcloud"
 local httpd = require "acrcloud.httpd"
-local support = dofile("tests/support.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 local TOKEN = "client-spec-token"
 local emu = support.emulator(TOKEN)
@@ -28,9 +28,7 @@ local function closed_port()
   return port
 end
 
-setup(emu.start)
-teardown(emu.stop)
-before_each(emu.reset)
+emu.hook(_ENV)
 
 describe("the module", function()
   it("describes every endpoint once in acrcloud.operations", function()

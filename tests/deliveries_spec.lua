@@ -2,9 +2,9 @@
 -- no-results and state changes to a receiver (scripts/receive-callbacks.lua)
 -- that stores them; end to end, over loopback.
 local acrcloud = require "acrcloud"
-local cbs = dofile("tests/callbacks_support.lua")
+local cbs = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "callbacks_support.lua")
 local process = require "acrcloud.process"
-local support = dofile("tests/support.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 local TOKEN = "deliveries-token"
 local emu = support.emulator(TOKEN)

@@ -1,7 +1,7 @@
 -- scripts/demo.sh, the README's first command, runs to the end: the
 -- emulator's monitoring posts to the receiver the demo starts, and the
 -- receiver's database holds what was posted.
-local support = dofile("tests/support.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 describe("scripts/demo.sh", function()
   it("runs, and the receiver stores the callbacks the emulator delivers", function()

@@ -12,7 +12,7 @@ local acrcloud = require "acrcloud"
 local csv = require "acrcloud.csv"
 local emulator = require "acrcloud.emulator"
 local tz = require "acrcloud.tz"
-local support = dofile("tests/support.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 local TOKEN = "export-spec-token"
 local SCRIPT = "scripts/export-results.lua"

@@ -4,10 +4,10 @@
 -- while real posts (from 127.0.0.1) must be answered within 1 s; and the
 -- deadlines that close slow, idle and non-HTTP connections.
 local acrcloud = require "acrcloud"
-local cbs = dofile("tests/callbacks_support.lua")
+local cbs = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "callbacks_support.lua")
 local emulator = require "acrcloud.emulator"
 local process = require "acrcloud.process"
-local support = dofile("tests/support.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 local q = support.q
 local PEER = os.getenv("ACRLUA_HOSTILE_PEER") or "build/tests/hostile_peer"

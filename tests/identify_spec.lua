@@ -2,7 +2,7 @@
 -- (HMAC-SHA1 with a base project's access key and secret, no Bearer
 -- token), the emulator's check of the signature and its answers.
 local acrcloud = require "acrcloud"
-local support = dofile("tests/support.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 local TOKEN = "identify-spec-token"
 -- Base project 15 of the seed data.

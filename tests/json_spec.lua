@@ -2,7 +2,7 @@
 -- exact numbers, errors that name the path, ordered objects, null and empty
 -- arrays, and the emulator's answers in the key order of the spec's examples.
 local acrcloud = require "acrcloud"
-local support = dofile("tests/support.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 local encode, decode, null = acrcloud.encode, acrcloud.decode, acrcloud.null
 local ARRAY_MT = getmetatable(acrcloud.array())

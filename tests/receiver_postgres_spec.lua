@@ -3,8 +3,8 @@
 -- run as root), and stops and removes at the end. Skipped, saying why,
 -- only where PostgreSQL is not installed.
 local acrcloud = require "acrcloud"
-local cbs = dofile("tests/callbacks_support.lua")
-local support = dofile("tests/support.lua")
+local cbs = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "callbacks_support.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 local q = support.q
 local cluster, why_not

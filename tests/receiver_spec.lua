@@ -1,9 +1,9 @@
 -- scripts/receive-callbacks.lua against SQLite: started as a child
 -- process, posted to with curl, its database read back.
 local acrcloud = require "acrcloud"
-local cbs = dofile("tests/callbacks_support.lua")
+local cbs = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "callbacks_support.lua")
 local process = require "acrcloud.process"
-local support = dofile("tests/support.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 local temp = support.temp_files()
 

@@ -3,15 +3,13 @@
 -- from the times in the emulator's request log), what a caller sees of it
 -- (attempts, headers, rate limits), and the opt-ins and opt-outs.
 local httpd = require "acrcloud.httpd"
-local support = dofile("tests/support.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 local TOKEN = "retry-spec-token"
 local emu = support.emulator(TOKEN)
 local new_client, fault = emu.new_client, emu.fault
 
-setup(emu.start)
-teardown(emu.stop)
-before_each(emu.reset)
+emu.hook(_ENV)
 
 -- The log entries of one operation's path, oldest first.
 local function sent(path)
