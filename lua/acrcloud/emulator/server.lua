@@ -56,10 +56,10 @@ function M.new(opts)
   self.log_file = opts.log or io.stderr
   self.mount = opts.mount or "/api"
   self.operations = opts.operations or routes.operations()
-  self.handlers, self.rules, self.bindings = routes.load()
+  self.handlers, self.rules, self.bindings, self.seeders = routes.load()
   self.router = routes.build(self.operations, self.handlers, self.rules, self.bindings)
   self.admin = admin.router()
-  self.state = state_mod.new()
+  self.state = state_mod.new(self.seeders)
   self.faults = faults_mod.new()
   self.deliveries = deliveries.new()
   self.pending = {}

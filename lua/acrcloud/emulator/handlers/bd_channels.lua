@@ -225,7 +225,7 @@ function H.delete_channels(ctx)
   local project = project_of(ctx)
   for _, ch in ipairs(channels_named(project, ctx.params.channel_ids)) do
     project.channels[ch.id] = nil
-    ctx.state.user_reports["bd:" .. project.id .. "/" .. ch.id] = nil
+    ctx.state.user_reports[state_mod.report_key(project.id, ch.id, "bd")] = nil
   end
   return 204
 end

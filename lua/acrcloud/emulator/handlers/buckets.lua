@@ -8,6 +8,7 @@
 -- 1 (ready) on every read after it.
 local common = require "acrcloud.emulator.common"
 local json = require "acrcloud.emulator.json"
+local random = require "acrcloud.emulator.random"
 local validate = require "acrcloud.emulator.validate"
 
 local M = { handlers = {}, rules = {} }
@@ -52,12 +53,7 @@ local HEX = "0123456789abcdef"
 local function acr_id(state)
   local out = {}
   for i = 1, 32 do
-    local x = state.buckets_random
-    x = x ~ ((x << 13) & 0xffffffff)
-    x = x ~ (x >> 17)
-    x = x ~ ((x << 5) & 0xffffffff)
-    state.buckets_random = x
-    local k = x % 16 + 1
+    local k = random.advance(state, "buckets_random") % 16 + 1
     out[i] = HEX:sub(k, k)
   end
   return table.concat(out)

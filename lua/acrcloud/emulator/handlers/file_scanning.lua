@@ -12,6 +12,7 @@ local catalog = require "acrcloud.emulator.catalog"
 local common = require "acrcloud.emulator.common"
 local json = require "acrcloud.emulator.json"
 local presigned = require "acrcloud.emulator.presigned"
+local random = require "acrcloud.emulator.random"
 local validate = require "acrcloud.emulator.validate"
 
 local M = { handlers = {}, rules = {} }
@@ -53,14 +54,7 @@ M.bindings = {
 
 -- Identifiers that look random but repeat run after run, from a generator of
 -- this area's own (so that other areas' keys do not depend on uploads).
-local function next_random(state)
-  local x = state.fs_random
-  x = x ~ ((x << 13) & 0xffffffff)
-  x = x ~ (x >> 17)
-  x = x ~ ((x << 5) & 0xffffffff)
-  state.fs_random = x
-  return x
-end
+local function next_random(state) return random.advance(state, "fs_random") end
 
 local function random_hex(state, n)
   local out = {}
