@@ -15,7 +15,7 @@ local M = {}
 
 local q = support.q
 M.ACRLUA = os.getenv("ACRLUA") or "build/acrlua"
-M.FIXTURES = "tests/fixtures/callbacks/"
+M.FIXTURES = debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "fixtures/callbacks/"
 
 local running = {}
 
@@ -85,6 +85,16 @@ function M.post(url, name, o)
     headers = ctype and { ["Content-Type"] = ctype } or nil, args = args })
   if temp then os.remove(temp) end
   return status, body
+end
+
+-- A URL of a new SQLite database in a temporary path of `temp` (from
+-- support.temp_files()), which removes it with its -wal and -shm files.
+function M.new_sqlite_db(temp)
+  local path = temp.name()
+  os.remove(path)
+  temp.track(path .. "-wal")
+  temp.track(path .. "-shm")
+  return "sqlite:" .. path
 end
 
 -- The database of a receiver, read through the store module.

@@ -14,13 +14,7 @@ local DAY = 86400
 
 local receiver, db
 
-local function new_db()
-  local path = temp.name()
-  os.remove(path)
-  temp.track(path .. "-wal")
-  temp.track(path .. "-shm")
-  return "sqlite:" .. path
-end
+local function new_db() return cbs.new_sqlite_db(temp) end
 
 local function rows(sql, numbers)
   local d = cbs.open_db(db)

@@ -20,13 +20,7 @@ teardown(function()
   temp.remove_all()
 end)
 
-local function new_db()
-  local path = temp.name()
-  os.remove(path)
-  temp.track(path .. "-wal")
-  temp.track(path .. "-shm")
-  return "sqlite:" .. path
-end
+local function new_db() return cbs.new_sqlite_db(temp) end
 
 -- Starts the flood; returns a function that waits for its end and returns
 -- its counts.

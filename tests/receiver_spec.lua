@@ -7,13 +7,7 @@ local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "su
 
 local temp = support.temp_files()
 
-local function new_db()
-  local path = temp.name()
-  os.remove(path)
-  temp.track(path .. "-wal")
-  temp.track(path .. "-shm")
-  return "sqlite:" .. path
-end
+local function new_db() return cbs.new_sqlite_db(temp) end
 
 local function count(db_url, tbl, where)
   local db = cbs.open_db(db_url)
