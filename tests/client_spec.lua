@@ -2,7 +2,6 @@
 -- went on the wire, what came back), argument checking, each error kind,
 -- encoding rules, pagination, closing.
 local acrcloud = require "acrcloud"
-local httpd = require "acrcloud.httpd"
 local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 local TOKEN = "client-spec-token"
@@ -20,13 +19,7 @@ local function last_request()
   end
 end
 
--- A loopback port with nothing listening on it.
-local function closed_port()
-  local s = httpd.listen{ host = "127.0.0.1", port = 0 }
-  local port = s:port()
-  s:close()
-  return port
-end
+local closed_port = support.closed_port
 
 emu.hook(_ENV)
 

@@ -2,7 +2,6 @@
 -- failures are retried, how often, when (backoff and Retry-After, measured
 -- from the times in the emulator's request log), what a caller sees of it
 -- (attempts, headers, rate limits), and the opt-ins and opt-outs.
-local httpd = require "acrcloud.httpd"
 local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 local TOKEN = "retry-spec-token"
@@ -26,12 +25,7 @@ local function gaps(entries)
   return out
 end
 
-local function closed_port()
-  local s = httpd.listen{ host = "127.0.0.1", port = 0 }
-  local port = s:port()
-  s:close()
-  return port
-end
+local closed_port = support.closed_port
 
 describe("a retryable answer", function()
   for _, status in ipairs{ 429, 500, 502, 503, 504 } do

@@ -209,6 +209,14 @@ function M.rmdir(p)
   if p and p:match("^/tmp/") then os.execute("rm -rf " .. M.q(p)) end
 end
 
+-- A loopback port with nothing listening on it.
+function M.closed_port()
+  local s = require("acrcloud.httpd").listen{ host = "127.0.0.1", port = 0 }
+  local port = s:port()
+  s:close()
+  return port
+end
+
 -- Shell ---------------------------------------------------------------------
 
 -- One word for sh, quoted.
