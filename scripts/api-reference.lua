@@ -81,23 +81,7 @@ local function first_difference(a, b)
 end
 
 -- Writes next to the target, then renames: a reader never sees half a file.
-local function write_atomically(path, text)
-  local tmp = path .. ".tmp"
-  local f, err = io.open(tmp, "wb")
-  if not f then return nil, err end
-  local ok, werr = f:write(text)
-  local closed, cerr = f:close()
-  if not ok or not closed then
-    os.remove(tmp)
-    return nil, werr or cerr
-  end
-  local renamed, rerr = os.rename(tmp, path)
-  if not renamed then
-    os.remove(tmp)
-    return nil, rerr
-  end
-  return true
-end
+local write_atomically = require("acrcloud.files").write_atomically
 
 local function main(argv)
   local opts = cli.parse(SPEC, argv)
