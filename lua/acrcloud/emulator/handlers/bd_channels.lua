@@ -5,6 +5,7 @@
 -- acrcloud.emulator.results, as the Custom Streams ones do. A channel's
 -- state is the catalogue's status_code: ACRCloud runs these channels, a
 -- project cannot pause them.
+local area = require "acrcloud.emulator.area"
 local common = require "acrcloud.emulator.common"
 local json = require "acrcloud.emulator.json"
 local results = require "acrcloud.emulator.results"
@@ -12,12 +13,11 @@ local state_mod = require "acrcloud.emulator.state"
 local streams = require "acrcloud.emulator.handlers.streams"
 local validate = require "acrcloud.emulator.validate"
 
-local M = { handlers = {}, rules = {} }
-local H, R = M.handlers, M.rules
+local M, H, R = area.new()
 
 local null = json.null
 
-local function find_project(ctx, id) return ctx.state:get("bd_projects", id) end
+local find_project = area.finder("bd_projects")
 
 M.bindings = {
   { path = "/bm-bd-projects/{pid}", param = "pid", model = "BmBdProject", find = find_project },

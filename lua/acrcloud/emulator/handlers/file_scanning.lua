@@ -8,6 +8,7 @@
 -- Scanning is immediate but observable: a file is created (or rescanned) in
 -- state 0 "processing" and its scan finishes when it is next read (list or
 -- get), giving state 1 with results, or -1 "no results" for an empty upload.
+local area = require "acrcloud.emulator.area"
 local catalog = require "acrcloud.emulator.catalog"
 local common = require "acrcloud.emulator.common"
 local json = require "acrcloud.emulator.json"
@@ -15,8 +16,7 @@ local presigned = require "acrcloud.emulator.presigned"
 local random = require "acrcloud.emulator.random"
 local validate = require "acrcloud.emulator.validate"
 
-local M = { handlers = {}, rules = {} }
-local H, R = M.handlers, M.rules
+local M, H, R = area.new()
 
 local UID = 1
 local AUDIO_TYPES = { "linein", "recorded" }
@@ -45,9 +45,9 @@ end
 
 M.bindings = {
   { path = "/fs-containers/{id}", param = "id", model = "FsContainer",
-    find = function(ctx, id) return ctx.state:get("fs_containers", id) end },
+    find = area.finder("fs_containers") },
   { path = "/fs-containers/{container_id}", param = "container_id", model = "FsContainer",
-    find = function(ctx, id) return ctx.state:get("fs_containers", id) end },
+    find = area.finder("fs_containers") },
   { path = "/fs-containers/{container_id}/files/{file_id}", param = "file_id", model = "FsFile",
     find = function(ctx, id) return find_file(ctx.state, ctx.bound.container_id, id) end },
 }

@@ -7,16 +7,16 @@
 -- can be reached, which the emulator decides by the reserved top-level
 -- domain: every URL on a host under ".invalid" (RFC 2606). Results, state
 -- history and recordings come from acrcloud.emulator.results.
+local area = require "acrcloud.emulator.area"
 local common = require "acrcloud.emulator.common"
 local json = require "acrcloud.emulator.json"
 local report_key = require("acrcloud.emulator.state").report_key
 local results = require "acrcloud.emulator.results"
 local validate = require "acrcloud.emulator.validate"
 
-local M = { handlers = {}, rules = {} }
-local H, R = M.handlers, M.rules
+local M, H, R = area.new()
 
-local function find_project(ctx, id) return ctx.state:get("cs_projects", id) end
+local find_project = area.finder("cs_projects")
 
 -- The inventory names the project `id`, `pid` or `project_id` depending on
 -- the path; each spelling gets the same lookup.
