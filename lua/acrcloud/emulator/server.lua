@@ -12,6 +12,7 @@ local faults_mod = require "acrcloud.emulator.faults"
 local httpd = require "acrcloud.httpd"
 local json = require "acrcloud.emulator.json"
 local multipart = require "acrcloud.emulator.multipart"
+local origin = require "acrcloud.origin"
 local presigned = require "acrcloud.emulator.presigned"
 local process = require "acrcloud.process"
 local routes = require "acrcloud.emulator.routes"
@@ -35,13 +36,6 @@ local REASONS = {
 
 -- What a "undecodable" fault answers: JSON cut off in the middle.
 M.UNDECODABLE_BODY = '{"data":[{"id":1,"name":'
-
-local function url_host(host)
-  if host == "0.0.0.0" then return "127.0.0.1" end
-  if host == "::" then return "[::1]" end
-  if host:find(":", 1, true) then return "[" .. host .. "]" end
-  return host
-end
 
 -- emulator server: M.new{ host = "127.0.0.1", port = 0, token = "...",
 --   quiet = false, log = io.stderr, mount = "/api", operations = <table> }
@@ -67,7 +61,7 @@ function M.new(opts)
   self.request_count = 0
   self.http = httpd.listen({ host = host, port = opts.port or 0 })
   self.port = self.http:port()
-  self.origin = "http://" .. url_host(host) .. ":" .. self.port
+  self.origin = origin.http(host, self.port)
   self.url = self.origin .. self.mount
   return self
 end
