@@ -318,6 +318,23 @@ function M.start_script(emu, argv, opts)
   return { pid = pid, out = out, err = err }
 end
 
+-- interrupted(token, url, body) -> the output (stdout and stderr) of a
+-- script run by $ACRLUA that makes `client` for url, has itself sent SIGINT
+-- a second later, then runs `body` (Lua); and the seconds the run took.
+function M.interrupted(token, url, body)
+  local script = os.tmpname()
+  M.write_file(script, string.format([[
+local client = require("acrcloud").new{ token = %q, base_url = %q }
+os.execute("(sleep 1; kill -INT " .. require("acrcloud.process").getpid() .. ") &")
+]], token, url) .. body)
+  local started = os.time()
+  local p = assert(io.popen(string.format("%q %q 2>&1", os.getenv("ACRLUA"), script)))
+  local out = p:read("a")
+  p:close()
+  os.remove(script)
+  return out, os.time() - started
+end
+
 -- script_runner(emu, script) -> run(args, opts): run_script of script
 -- followed by args.
 function M.script_runner(emu, script)
