@@ -48,13 +48,7 @@ local function default_root()
   return dir .. "/.."
 end
 
-local function read_file(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local text = f:read("a")
-  f:close()
-  return text
-end
+local read_file = require("acrcloud.files").read
 
 local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 

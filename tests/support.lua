@@ -156,13 +156,7 @@ end
 -- Files ---------------------------------------------------------------------
 
 -- A file's bytes, or nil when it cannot be opened (there is none).
-function M.read_file(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+M.read_file = require("acrcloud.files").read
 
 function M.write_file(path, bytes)
   local f = assert(io.open(path, "wb"))

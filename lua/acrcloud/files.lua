@@ -4,6 +4,15 @@
 --   assert(files.write_atomically("API.md", text))
 local M = {}
 
+--- A file's bytes, or nil when it cannot be opened (there is none).
+function M.read(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local text = f:read("a")
+  f:close()
+  return text
+end
+
 --- Writes `text` into `tmp` (default: path .. ".tmp"; an existing one is
 -- truncated and keeps its mode), then renames it over `path`: a reader sees
 -- the old file or the new one, never half of one. On failure the temporary
