@@ -48,26 +48,22 @@ local function check_boolean(where, name, v)
   if type(v) ~= "boolean" then fail("%s: option '%s' must be a boolean", where, name) end
 end
 
-local function check_count(where, name, v)
-  if math.type(v) ~= "integer" or v < 0 then
-    fail("%s: option '%s' must be a whole number >= 0", where, name)
+-- A check that an option is an integer >= min, which the message calls
+-- `what` ("a whole number").
+local function check_integer(what, min)
+  return function(where, name, v)
+    if math.type(v) ~= "integer" or v < min then
+      fail("%s: option '%s' must be %s >= %d", where, name, what, min)
+    end
   end
 end
 
-local function check_positive(where, name, v)
-  if math.type(v) ~= "integer" or v < 1 then
-    fail("%s: option '%s' must be a whole number >= 1", where, name)
-  end
-end
+local check_count = check_integer("a whole number", 0)
+local check_positive = check_integer("a whole number", 1)
+local check_bytes = check_integer("a whole number of bytes", 1)
 
 local function check_function(where, name, v)
   if type(v) ~= "function" then fail("%s: option '%s' must be a function", where, name) end
-end
-
-local function check_bytes(where, name, v)
-  if math.type(v) ~= "integer" or v < 1 then
-    fail("%s: option '%s' must be a whole number of bytes >= 1", where, name)
-  end
 end
 
 -- Per-call options: the second argument of client:NAME, and the third
