@@ -3,9 +3,9 @@
 local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 local SCRIPT = "scripts/provision.lua"
-local GOOD = "tests/fixtures/scripts/account-good.lua"
-local BAD = "tests/fixtures/scripts/account-bad.lua"
-local EVIL = "tests/fixtures/scripts/account-evil.lua"
+local GOOD = support.ROOT .. "/tests/fixtures/scripts/account-good.lua"
+local BAD = support.ROOT .. "/tests/fixtures/scripts/account-bad.lua"
+local EVIL = support.ROOT .. "/tests/fixtures/scripts/account-evil.lua"
 
 describe("provision.lua", function()
   local emu = support.emulator(support.SCRIPT_TOKEN, { lifetime = 600 })
