@@ -593,17 +593,22 @@ function methods.each(client, name, params, opts)
   -- the first page's request now, so that misuse raises here
   local first_req, first_err = guarded(2, page_request, first)
 
+  -- The body of page p as answered: raises unless it holds a data list.
+  local function checked(body, res, p)
+    if not body then raise(res, p) end
+    if type(body) ~= "table" or type(body.data) ~= "table" then
+      raise(core.error{ kind = "response", status = res.status, body = body, method = res.method,
+        url = res.url, message = name .. " answered without a data list" }, p)
+    end
+    return body
+  end
+
   local function fetch(page) -- one page, now
     local req, err = first_req, first_err
     if page ~= first then req, err = page_request(page) end
     if not req then raise(err, page) end
     local body, res = perform(client, req, op.method, opts)
-    if not body then raise(res, page) end
-    if type(body) ~= "table" or type(body.data) ~= "table" then
-      raise(core.error{ kind = "response", status = res.status, body = body, method = res.method,
-        url = res.url, message = name .. " answered without a data list" }, page)
-    end
-    return body
+    return checked(body, res, page)
   end
 
   local sched = new_scheduler(client, limit)
@@ -629,12 +634,7 @@ function methods.each(client, name, params, opts)
     end
     local body, res = ahead[p][2], ahead[p][3]
     ahead[p], scheduled = nil, scheduled - 1
-    if not body then raise(res, p) end
-    if type(body) ~= "table" or type(body.data) ~= "table" then
-      raise(core.error{ kind = "response", status = res.status, body = body, method = res.method,
-        url = res.url, message = name .. " answered without a data list" }, p)
-    end
-    return body
+    return checked(body, res, p)
   end
 
   local done = false
