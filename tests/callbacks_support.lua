@@ -15,7 +15,10 @@ local M = {}
 
 local q = support.q
 M.ACRLUA = os.getenv("ACRLUA") or "build/acrlua"
-M.FIXTURES = debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "fixtures/callbacks/"
+-- The receiver script and export-results.lua, from the repository root.
+M.RECEIVER = support.ROOT .. "/scripts/receive-callbacks.lua"
+M.EXPORT_RESULTS = support.ROOT .. "/scripts/export-results.lua"
+M.FIXTURES = support.ROOT .. "/tests/fixtures/callbacks/"
 
 local running = {}
 
@@ -30,7 +33,7 @@ function M.receiver(o)
   -- The shell prints its pid and becomes the receiver: that pid is the
   -- receiver's.
   local cmd = table.concat(env, " ") .. " sh -c 'echo $$; exec \"$0\" \"$@\"' " .. q(M.ACRLUA) ..
-    " scripts/receive-callbacks.lua --listen " .. q(o.listen or "127.0.0.1:0") ..
+    " " .. q(M.RECEIVER) .. " --listen " .. q(o.listen or "127.0.0.1:0") ..
     " --db " .. q(o.db) .. " " .. table.concat(args, " ") .. " 2>" .. q(log)
   local pipe = assert(io.popen(cmd, "r"))
   local pid = math.tointeger(tonumber(pipe:read("l")))

@@ -7,8 +7,9 @@ describe("scripts/demo.sh", function()
   it("runs, and the receiver stores the callbacks the emulator delivers", function()
     local out = os.tmpname()
     local acrlua = os.getenv("ACRLUA") or "build/acrlua"
-    local ok = os.execute("ACRLUA=" .. support.q(acrlua) .. " bash scripts/demo.sh > " ..
-      support.q(out) .. " 2>&1")
+    local demo = support.ROOT .. "/scripts/demo.sh"
+    local ok = os.execute("ACRLUA=" .. support.q(acrlua) .. " bash " .. support.q(demo) .. " > "
+      .. support.q(out) .. " 2>&1")
     local text = support.read_file(out) or ""
     os.remove(out)
     assert.is_true(ok == true or ok == 0, text)

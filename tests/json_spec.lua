@@ -646,7 +646,8 @@ describe("the emulator's answers", function()
   end
 
   local function example(name)
-    return assert(support.read_file("tests/fixtures/json/spec/" .. name .. ".json"))
+    local dir = support.ROOT .. "/tests/fixtures/json/spec/"
+    return assert(support.read_file(dir .. name .. ".json"))
   end
 
   -- Every object of the example is in the answer (at the same path), with

@@ -157,7 +157,7 @@ describe("receivers on PostgreSQL", function()
     r.stop()
     rp.stop()
     local function export(db)
-      local p = io.popen(q(cbs.ACRLUA) .. " scripts/receive-callbacks.lua --db " .. q(db) ..
+      local p = io.popen(q(cbs.ACRLUA) .. " " .. q(cbs.RECEIVER) .. " --db " .. q(db) ..
         " --export 2021-07-01 -z Asia/Kolkata --project cmp")
       local out = p:read("a")
       p:close()

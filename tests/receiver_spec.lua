@@ -307,7 +307,7 @@ describe("receive-callbacks.lua --export", function()
 
   local function export(args)
     local out = temp.name()
-    local cmd = support.q(cbs.ACRLUA) .. " scripts/receive-callbacks.lua --db " ..
+    local cmd = support.q(cbs.ACRLUA) .. " " .. support.q(cbs.RECEIVER) .. " --db " ..
       support.q(db) .. " " .. args .. " > " .. support.q(out) .. " 2>&1"
     local ok, _, code = os.execute(cmd)
     return support.read_file(out), ok and 0 or code
