@@ -3,6 +3,7 @@
 -- endpoint table, or checks that the committed copy is current.
 -- Run with -h for the whole story.
 local cli = require "acrcloud.cli"
+local files = require "acrcloud.files"
 local reference = require "acrcloud.reference"
 
 local NAME = "api-reference.lua"
@@ -60,13 +61,7 @@ local SPEC = {
   min_args = 0, max_args = 0,
 }
 
-local function read_file(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local text = f:read("a")
-  f:close()
-  return text
-end
+local read_file = files.read
 
 -- The first line where two texts differ (1-based), for a useful message.
 local function first_difference(a, b)
@@ -81,23 +76,7 @@ local function first_difference(a, b)
 end
 
 -- Writes next to the target, then renames: a reader never sees half a file.
-local function write_atomically(path, text)
-  local tmp = path .. ".tmp"
-  local f, err = io.open(tmp, "wb")
-  if not f then return nil, err end
-  local ok, werr = f:write(text)
-  local closed, cerr = f:close()
-  if not ok or not closed then
-    os.remove(tmp)
-    return nil, werr or cerr
-  end
-  local renamed, rerr = os.rename(tmp, path)
-  if not renamed then
-    os.remove(tmp)
-    return nil, rerr
-  end
-  return true
-end
+local write_atomically = files.write_atomically
 
 local function main(argv)
   local opts = cli.parse(SPEC, argv)

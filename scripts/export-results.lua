@@ -4,8 +4,8 @@
 -- the user's choice. Run with -h for the whole story.
 local acrcloud = require "acrcloud"
 local cli = require "acrcloud.cli"
-local csv = require "acrcloud.csv"
 local progress = require "acrcloud.progress"
+local rc = require "acrcloud.results_csv"
 local tz = require "acrcloud.tz"
 
 local NAME = "export-results.lua"
@@ -86,102 +86,11 @@ local SPEC = {
   min_args = 2, max_args = 2,
 }
 
-local COLUMNS = { "channel_id", "channel_name", "local_time", "utc_offset", "utc_time",
-  "played_duration", "match", "title", "artists", "album", "label", "release_date", "isrc",
-  "upc", "acrid", "score" }
-
--- ------------------------------------------------------------ dates
-
-local function is_leap(y) return (y % 4 == 0 and y % 100 ~= 0) or y % 400 == 0 end
-
-local function month_days(y, m)
-  local days = { 31, is_leap(y) and 29 or 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 }
-  return days[m]
-end
-
--- "YYYY-MM-DD" from "YYYY-MM-DD" or "YYYYmmdd", or nil if it is no date.
-local function parse_date(s)
-  local y, m, d = s:match("^(%d%d%d%d)%-(%d%d)%-(%d%d)$")
-  if not y then y, m, d = s:match("^(%d%d%d%d)(%d%d)(%d%d)$") end
-  if not y then return nil end
-  local yi, mi, di = tonumber(y), tonumber(m), tonumber(d)
-  if mi < 1 or mi > 12 or di < 1 or di > month_days(yi, mi) then return nil end
-  return string.format("%04d-%02d-%02d", yi, mi, di)
-end
-
-local function shift_day(date, delta)
-  local y, m, d = date:match("^(%d+)%-(%d+)%-(%d+)$")
-  y, m, d = tonumber(y), tonumber(m), tonumber(d) + delta
-  if d > month_days(y, m) then
-    d, m = 1, m + 1
-    if m > 12 then m, y = 1, y + 1 end
-  elseif d < 1 then
-    m = m - 1
-    if m < 1 then m, y = 12, y - 1 end
-    d = month_days(y, m)
-  end
-  return string.format("%04d-%02d-%02d", y, m, d)
-end
-
--- The UTC instant ("YYYY-mm-dd HH:MM:SS") at which `date` begins in `zone`:
--- local midnight, or, where the clocks skip midnight, the first local
--- minute that exists (the moment of the change). nil when no minute of the
--- day exists there (a zone that skipped a whole day).
-local function day_start(zone, date)
-  for minute = 0, 24 * 60 - 1 do
-    local utc = tz.to_utc(zone, string.format("%s %02d:%02d:00", date, minute // 60,
-      minute % 60))
-    if utc then return utc end
-  end
-  return nil
-end
-
--- The stretch of UTC time a local day covers: [first, stop), and the UTC
--- days (YYYY-MM-DD) it touches, in order.
-local function day_window(zone, date)
-  local first = day_start(zone, date)
-  if not first then return nil end
-  -- The next day that exists in the zone ends this one.
-  local stop
-  local next_date = date
-  for _ = 1, 3 do
-    next_date = shift_day(next_date, 1)
-    stop = day_start(zone, next_date)
-    if stop then break end
-  end
-  if not stop then return nil end
-  -- The last UTC day is that of the last second before `stop`.
-  local last_day = stop:sub(1, 10)
-  if stop:sub(12) == "00:00:00" then last_day = shift_day(last_day, -1) end
-  local days = {}
-  local d = first:sub(1, 10)
-  while d <= last_day do
-    days[#days + 1] = d
-    d = shift_day(d, 1)
-  end
-  return { first = first, stop = stop, utc_days = days }
-end
-
--- ------------------------------------------------------------ values
-
-local function offset_text(seconds)
-  local sign = seconds < 0 and "-" or "+"
-  seconds = math.abs(seconds)
-  return string.format("%s%02d:%02d", sign, seconds // 3600, seconds % 3600 // 60)
-end
-
--- A cell from a JSON value: numbers without a trailing .0, lists joined.
+-- A cell from a JSON value: null as "", lists joined by "; " (a list of
+-- objects by their names), anything else as results_csv writes it.
 local function text(value)
-  local t = type(value)
-  if t == "nil" or value == acrcloud.null then return "" end
-  if t == "number" then
-    if math.type(value) == "integer" then return tostring(value) end
-    if value == math.floor(value) and math.abs(value) < 2 ^ 53 then
-      return string.format("%d", value)
-    end
-    return string.format("%.14g", value)
-  end
-  if t == "table" then
+  if value == acrcloud.null then return "" end
+  if type(value) == "table" then
     local parts = {}
     for _, item in ipairs(value) do
       local s = type(item) == "table" and text(item.name) or text(item)
@@ -189,7 +98,7 @@ local function text(value)
     end
     return table.concat(parts, "; ")
   end
-  return tostring(value)
+  return rc.text(value)
 end
 
 -- A name that may come as a string or as {name = ...}.
@@ -211,14 +120,13 @@ local function rows_of_result(result, channel, zone)
   local rows = {}
   local function add(kind, item)
     if type(item) ~= "table" then return end
-    local local_time, offset = tz.to_local(zone, utc)
-    rows[#rows + 1] = {
-      text(channel.id), text(channel.name), local_time, offset_text(offset), utc,
-      text(meta.played_duration), kind, text(item.title), text(item.artists),
-      name_of(item.album), name_of(item.label), text(item.release_date),
-      external_id(item, "isrc"), external_id(item, "upc"), text(item.acrid or item.audio_id),
-      text(item.score),
-    }
+    rows[#rows + 1] = rc.row(zone, text(channel.id), text(channel.name), utc,
+      text(meta.played_duration), kind, {
+        title = text(item.title), artists = text(item.artists), album = name_of(item.album),
+        label = name_of(item.label), release_date = text(item.release_date),
+        isrc = external_id(item, "isrc"), upc = external_id(item, "upc"),
+        acrid = text(item.acrid or item.audio_id), score = text(item.score),
+      })
   end
   for _, item in ipairs(type(meta.music) == "table" and meta.music or {}) do
     add("music", item)
@@ -230,28 +138,6 @@ local function rows_of_result(result, channel, zone)
 end
 
 -- ------------------------------------------------------------ API
-
--- Finds the project: an id as is, a name through the list.
-local function resolve_project(client, project)
-  if project:match("^%d+$") then return math.tointeger(tonumber(project)) end
-  local matches = {}
-  local ok, err = pcall(function()
-    for p in client:each("list_bd_projects", {}) do
-      if p.name == project then matches[#matches + 1] = p.id end
-    end
-  end)
-  if not ok then cli.die(NAME, "cannot list Broadcast Database projects: " .. tostring(err)) end
-  if #matches == 0 then
-    cli.die(NAME, string.format("no Broadcast Database project is named %q", project))
-  end
-  if #matches > 1 then
-    local ids = {}
-    for i, id in ipairs(matches) do ids[i] = tostring(id) end
-    cli.die(NAME, string.format("%d Broadcast Database projects are named %q (ids %s); "
-      .. "give the id", #matches, project, table.concat(ids, ", ")))
-  end
-  return matches[1]
-end
 
 local function list_channels(client, pid)
   local channels = {}
@@ -347,12 +233,6 @@ end
 
 -- ------------------------------------------------------------ output
 
-local function csv_record(values)
-  local out = {}
-  for i, v in ipairs(values) do out[i] = csv.quote(v) end
-  return table.concat(out, ",") .. "\r\n"
-end
-
 local function open_output(path)
   if not path then return io.stdout end
   local f, err = io.open(path .. ".tmp", "wb")
@@ -377,14 +257,14 @@ local function main(argv)
   local opts, args = cli.parse(SPEC, argv)
   local project, date_arg = args[1], args[2]
   if project == "" then cli.usage_error(SPEC, "PROJECT must not be empty") end
-  local date = parse_date(date_arg)
+  local date = rc.parse_date(date_arg)
   if not date then
     cli.usage_error(SPEC, string.format("DATE %q is not a date (YYYY-MM-DD)", date_arg))
   end
   local zone, zone_err = tz.check(opts.timezone or "UTC")
   if not zone then cli.usage_error(SPEC, zone_err) end
   if opts.output == "" then cli.usage_error(SPEC, "FILE must not be empty") end
-  local window = day_window(zone, date)
+  local window = rc.day_window(zone, date)
   if not window then
     cli.usage_error(SPEC, string.format("%s does not exist in %s (the clocks skipped it)", date,
       zone))
@@ -398,7 +278,8 @@ local function main(argv)
   jobs = jobs or 8
 
   local client = cli.connect(NAME, opts)
-  local pid = resolve_project(client, project)
+  local pid = cli.resolve_project(NAME, client, project, "list_bd_projects",
+    "Broadcast Database project")
   local channels = list_channels(client, pid)
 
   if #channels == 0 then
@@ -407,7 +288,7 @@ local function main(argv)
   end
 
   local out = open_output(opts.output)
-  out:write(csv_record(COLUMNS))
+  out:write(rc.record(rc.COLUMNS))
   local bar = progress.new { label = "channels", total = #channels }
   local done = 0
   local function on_channel()
@@ -426,7 +307,7 @@ local function main(argv)
       local label = string.format("channel %s (%s)", text(channel.id), text(channel.name))
       local rows, info = channel_rows(outcomes[c], channel, window, zone)
       if rows then
-        for _, row in ipairs(rows) do out:write(csv_record(row)) end
+        for _, row in ipairs(rows) do out:write(rc.record(row)) end
         if info > 0 then
           bar:say(string.format("%s: warning: %s: %d result(s) without a valid timestamp_utc "
             .. "left out", NAME, label, info))

@@ -48,13 +48,7 @@ local function default_root()
   return dir .. "/.."
 end
 
-local function read_file(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local text = f:read("a")
-  f:close()
-  return text
-end
+local read_file = require("acrcloud.files").read
 
 local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 
@@ -63,17 +57,7 @@ local function write_file(path, text)
   if dir and not os.execute("mkdir -p " .. q(dir)) then
     return nil, "cannot create " .. dir
   end
-  local tmp = path .. ".tmp"
-  local f, err = io.open(tmp, "wb")
-  if not f then return nil, err end
-  f:write(text)
-  f:close()
-  local ok, rerr = os.rename(tmp, path)
-  if not ok then
-    os.remove(tmp)
-    return nil, rerr
-  end
-  return true
+  return require("acrcloud.files").write_atomically(path, text)
 end
 
 local function main(argv)

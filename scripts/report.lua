@@ -406,7 +406,7 @@ local function main(argv)
   -- The token and base URL once (--base-url, --profile, the environment, the
   -- profile file), so that every batch goes to the same place.
   local client_options = cli.client_options(NAME, opts)
-  local base_url = client_options.base_url or "https://api-v2.acrcloud.com/api"
+  local base_url = cli.base_url(client_options)
   local target = string.format("%s pid=%d stream=%s", base_url, pid, stream_id)
   local journal_path = opts.journal or (path .. ".journal")
   -- A real run locks the journal for as long as it runs.

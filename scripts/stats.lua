@@ -61,27 +61,6 @@ local function valid_date(s)
   return d <= days[m]
 end
 
--- Finds the project: an id as is, a name through the list.
-local function resolve_project(client, project)
-  if project:match("^%d+$") then return math.tointeger(tonumber(project)) end
-  local matches = {}
-  -- client:each raises the error object when a page cannot be fetched.
-  local ok, err = pcall(function()
-    for p in client:each("list_base_projects", {}) do
-      if p.name == project then matches[#matches + 1] = p.id end
-    end
-  end)
-  if not ok then cli.die(NAME, "cannot list base projects: " .. tostring(err)) end
-  if #matches == 0 then cli.die(NAME, string.format("no base project is named %q", project)) end
-  if #matches > 1 then
-    local ids = {}
-    for i, id in ipairs(matches) do ids[i] = tostring(id) end
-    cli.die(NAME, string.format("%d base projects are named %q (ids %s); give the id",
-      #matches, project, table.concat(ids, ", ")))
-  end
-  return matches[1]
-end
-
 -- Rows from the answer: an array of objects, or an object keyed by date.
 local function rows_of(data)
   if type(data) ~= "table" then return nil end
@@ -228,7 +207,8 @@ local function main(argv)
   if project == "" then cli.usage_error(SPEC, "PROJECT must not be empty") end
 
   local client = cli.connect(NAME, opts)
-  local id = resolve_project(client, project)
+  local id = cli.resolve_project(NAME, client, project, "list_base_projects",
+    "base project")
   local body, err = client:get_base_project_day_stat { id = id, start = start, ["end"] = finish }
   if not body then cli.die(NAME, tostring(err)) end
   local rows = rows_of(type(body) == "table" and body.data)

@@ -1,14 +1,15 @@
 -- The account against the emulator: the Metadata API, billing (with the
 -- flat-paginated invoice list and the PDF download) and prices, through the
 -- client; what went on the wire and what came back.
-local support = dofile("tests/support.lua")
-local unchecked = dofile("tests/unchecked.lua")
+local here = debug.getinfo(1, "S").source:match("^@(.-)[^/]*$")
+local support = dofile(here .. "support.lua")
+local unchecked = dofile(here .. "unchecked.lua")
 local validate = require "acrcloud.emulator.validate"
 
 local TOKEN = "account-spec-token"
 local ISRC = "ZZA1R1900101" -- "Harbour Lights", in the emulator's made-up catalog
 local emu = support.emulator(TOKEN)
-local new_client, requests, last_request = emu.new_client, emu.requests, emu.last_request
+local requests, last_request = emu.requests, emu.last_request
 local client
 
 local function keys(t)
@@ -18,15 +19,7 @@ local function keys(t)
   return out
 end
 
-setup(emu.start)
-teardown(emu.stop)
-
-before_each(function()
-  emu.reset()
-  client = new_client()
-end)
-
-after_each(function() client:close() end)
+emu.hook(_ENV, function(c) client = c end)
 
 describe("the Metadata API", function()
   it("finds a track by ISRC, with its links on the default platforms", function()

@@ -3,15 +3,16 @@
 -- came back, for every operation of the area; channels added, listed,
 -- given a custom id and removed; results, state history, recordings and
 -- user reports; 404 and 422 answers.
-local support = dofile("tests/support.lua")
-local unchecked = dofile("tests/unchecked.lua")
+local here = debug.getinfo(1, "S").source:match("^@(.-)[^/]*$")
+local support = dofile(here .. "support.lua")
+local unchecked = dofile(here .. "unchecked.lua")
 
 local TOKEN = "bd-channels-spec-token"
 -- Seeded: project 12345 monitors channel 100251 (Timemap on, custom id
 -- "test_id"); 100252 is in the database, 222195 too, with an invalid URL.
 local PID, CHANNEL = 12345, 100251
 local emu = support.emulator(TOKEN)
-local new_client, last_request = emu.new_client, emu.last_request
+local last_request = emu.last_request
 local wire_body, query_has, utc_stamp = support.wire_body, support.query_has, support.utc_stamp
 local read_file, ids_of = support.read_file, support.ids
 local client
@@ -25,15 +26,7 @@ local function utc_epoch(s)
   return t + (t - os.time(os.date("!*t", t)))
 end
 
-setup(emu.start)
-teardown(emu.stop)
-
-before_each(function()
-  emu.reset()
-  client = new_client()
-end)
-
-after_each(function() client:close() end)
+emu.hook(_ENV, function(c) client = c end)
 
 describe("Broadcast Database channels", function()
   it("list shows the project's channels, 50 a page", function()

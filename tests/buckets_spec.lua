@@ -5,13 +5,14 @@
 local acrcloud = require "acrcloud"
 local multipart = require "acrcloud.emulator.multipart"
 local validate = require "acrcloud.emulator.validate"
-local support = dofile("tests/support.lua")
-local unchecked = dofile("tests/unchecked.lua")
+local here = debug.getinfo(1, "S").source:match("^@(.-)[^/]*$")
+local support = dofile(here .. "support.lua")
+local unchecked = dofile(here .. "unchecked.lua")
 
 local TOKEN = "buckets-spec-token"
 local emu = support.emulator(TOKEN)
-local new_client, requests, last_request = emu.new_client, emu.requests, emu.last_request
-local decoded_body, q = support.wire_body, support.q
+local requests, last_request = emu.requests, emu.last_request
+local decoded_body = support.wire_body
 local client, dir
 
 -- A file of the spec's temporary directory; its path.
@@ -32,24 +33,9 @@ end
 -- Bytes that text handling would spoil: NUL, CR LF, a boundary look-alike.
 local AUDIO = "ID3\3\0\0\0\0\0\0" .. "\r\n--not-the-boundary\r\n" .. string.rep("\255\0\1", 100)
 
-setup(function()
-  emu.start()
-  dir = os.tmpname()
-  os.remove(dir)
-  assert(os.execute("mkdir " .. q(dir)))
-end)
-
-teardown(function()
-  emu.stop()
-  os.execute("rm -rf " .. q(dir))
-end)
-
-before_each(function()
-  emu.reset()
-  client = new_client()
-end)
-
-after_each(function() client:close() end)
+emu.hook(_ENV, function(c) client = c end)
+setup(function() dir = support.tmpdir() end)
+teardown(function() support.rmdir(dir) end)
 
 describe("the emulator's multipart parser", function()
   local B = "xYz-boundary"

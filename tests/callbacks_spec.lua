@@ -2,9 +2,9 @@
 -- tests/fixtures/callbacks/ (its README lists the files).
 local acrcloud = require "acrcloud"
 local callbacks = require "acrcloud.callbacks"
-local support = dofile("tests/support.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
-local DIR = "tests/fixtures/callbacks/"
+local DIR = support.ROOT .. "/tests/fixtures/callbacks/"
 local SPEC = "../shared/spec/bd-projects.txt"
 
 local function fixture(name)

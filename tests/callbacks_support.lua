@@ -2,20 +2,23 @@
 -- started as a child process, posts of fixtures with curl, a look into its
 -- database, and a PostgreSQL server of its own in a temporary directory.
 --
---   local cbs = dofile("tests/callbacks_support.lua")
+--   local cbs = dofile(<this directory> .. "callbacks_support.lua")
 --   local r = cbs.receiver{ db = "sqlite:" .. path, args = { "--max-body", "1000" },
 --                           env = { ACRCLOUD_CALLBACK_KEY = "k" } }
 --   cbs.post(r.url, "spec-result.json")    -> status, body
 --   r.stop()                               -> exit status (SIGTERM)
 --   cbs.stop_all()                         -> every receiver still running
 local process = require "acrcloud.process"
-local support = dofile("tests/support.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 local M = {}
 
 local q = support.q
 M.ACRLUA = os.getenv("ACRLUA") or "build/acrlua"
-M.FIXTURES = "tests/fixtures/callbacks/"
+-- The receiver script and export-results.lua, from the repository root.
+M.RECEIVER = support.ROOT .. "/scripts/receive-callbacks.lua"
+M.EXPORT_RESULTS = support.ROOT .. "/scripts/export-results.lua"
+M.FIXTURES = support.ROOT .. "/tests/fixtures/callbacks/"
 
 local running = {}
 
@@ -30,7 +33,7 @@ function M.receiver(o)
   -- The shell prints its pid and becomes the receiver: that pid is the
   -- receiver's.
   local cmd = table.concat(env, " ") .. " sh -c 'echo $$; exec \"$0\" \"$@\"' " .. q(M.ACRLUA) ..
-    " scripts/receive-callbacks.lua --listen " .. q(o.listen or "127.0.0.1:0") ..
+    " " .. q(M.RECEIVER) .. " --listen " .. q(o.listen or "127.0.0.1:0") ..
     " --db " .. q(o.db) .. " " .. table.concat(args, " ") .. " 2>" .. q(log)
   local pipe = assert(io.popen(cmd, "r"))
   local pid = math.tointeger(tonumber(pipe:read("l")))
@@ -85,6 +88,16 @@ function M.post(url, name, o)
     headers = ctype and { ["Content-Type"] = ctype } or nil, args = args })
   if temp then os.remove(temp) end
   return status, body
+end
+
+-- A URL of a new SQLite database in a temporary path of `temp` (from
+-- support.temp_files()), which removes it with its -wal and -shm files.
+function M.new_sqlite_db(temp)
+  local path = temp.name()
+  os.remove(path)
+  temp.track(path .. "-wal")
+  temp.track(path .. "-shm")
+  return "sqlite:" .. path
 end
 
 -- The database of a receiver, read through the store module.

@@ -2,8 +2,7 @@
 -- went on the wire, what came back), argument checking, each error kind,
 -- encoding rules, pagination, closing.
 local acrcloud = require "acrcloud"
-local httpd = require "acrcloud.httpd"
-local support = dofile("tests/support.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 local TOKEN = "client-spec-token"
 local emu = support.emulator(TOKEN)
@@ -20,17 +19,9 @@ local function last_request()
   end
 end
 
--- A loopback port with nothing listening on it.
-local function closed_port()
-  local s = httpd.listen{ host = "127.0.0.1", port = 0 }
-  local port = s:port()
-  s:close()
-  return port
-end
+local closed_port = support.closed_port
 
-setup(emu.start)
-teardown(emu.stop)
-before_each(emu.reset)
+emu.hook(_ENV)
 
 describe("the module", function()
   it("describes every endpoint once in acrcloud.operations", function()
@@ -545,13 +536,35 @@ describe("the client's life", function()
     assert.matches("closed", tostring(escaped))
   end)
 
-  it("is collected without being closed", function()
-    for _ = 1, 20 do
-      local c = new_client()
-      assert(c:list_base_projects{})
+  it("is collected without being closed, and its connection closed with it", function()
+    -- The sockets this process holds open, from /proc: a client that keeps
+    -- its connection holds one until it is closed or its __gc runs.
+    local pid = assert(io.open("/proc/self/stat")):read("n")
+    local function sockets()
+      local p = assert(io.popen("ls -l /proc/" .. pid .. "/fd"))
+      local n = 0
+      for line in p:lines() do
+        if line:find("socket:", 1, true) then n = n + 1 end
+      end
+      p:close()
+      return n
     end
     collectgarbage()
     collectgarbage()
+    local before = sockets()
+    local finalized = setmetatable({}, { __mode = "k" })
+    for _ = 1, 50 do
+      local c = new_client()
+      assert(c:list_base_projects{})
+      finalized[c] = true
+    end
+    -- the count sees the 50 connections: without this the test could not fail
+    assert.is_true(sockets() >= before + 50, "the connections were not seen")
+    assert.is_function(getmetatable(next(finalized)).__gc)
+    collectgarbage()
+    collectgarbage()
+    assert.is_nil(next(finalized), "a client was not collected")
+    assert.is_true(sockets() <= before, "the collected clients left sockets open")
     assert(new_client():list_base_projects{})
   end)
 

@@ -1,6 +1,6 @@
 -- acrcloud.config: config files as data, checked with key paths.
 local config = require "acrcloud.config"
-local support = dofile("tests/support.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 local function account(text)
   local path = support.temp_file(text)

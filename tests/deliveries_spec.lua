@@ -2,9 +2,9 @@
 -- no-results and state changes to a receiver (scripts/receive-callbacks.lua)
 -- that stores them; end to end, over loopback.
 local acrcloud = require "acrcloud"
-local cbs = dofile("tests/callbacks_support.lua")
+local cbs = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "callbacks_support.lua")
 local process = require "acrcloud.process"
-local support = dofile("tests/support.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 local TOKEN = "deliveries-token"
 local emu = support.emulator(TOKEN)
@@ -14,13 +14,7 @@ local DAY = 86400
 
 local receiver, db
 
-local function new_db()
-  local path = temp.name()
-  os.remove(path)
-  temp.track(path .. "-wal")
-  temp.track(path .. "-shm")
-  return "sqlite:" .. path
-end
+local function new_db() return cbs.new_sqlite_db(temp) end
 
 local function rows(sql, numbers)
   local d = cbs.open_db(db)
@@ -123,11 +117,11 @@ describe("result callbacks", function()
     -- what was pushed is the CSV of what the API serves.
     local date = os.date("!%Y-%m-%d", set_at + 2 * DAY)
     local from_receiver = temp.name()
-    assert.is_true(os.execute(q(cbs.ACRLUA) .. " scripts/receive-callbacks.lua --db " .. q(db) ..
+    assert.is_true(os.execute(q(cbs.ACRLUA) .. " " .. q(cbs.RECEIVER) .. " --db " .. q(db) ..
       " --export " .. date .. " -z Asia/Tokyo --project 12345 > " .. q(from_receiver)))
     local from_api = temp.name()
     assert.is_true(os.execute("ACRCLOUD_ACCESS_TOKEN=" .. q(TOKEN) .. " " .. q(cbs.ACRLUA) ..
-      " scripts/export-results.lua --base-url " .. q(emu.url) .. " -z Asia/Tokyo 12345 " ..
+      " " .. q(cbs.EXPORT_RESULTS) .. " --base-url " .. q(emu.url) .. " -z Asia/Tokyo 12345 " ..
       date .. " > " .. q(from_api) .. " 2>/dev/null"))
     local a, b = support.read_file(from_api), support.read_file(from_receiver)
     assert.is_true(select(2, a:gsub("\r\n", "")) > 100)

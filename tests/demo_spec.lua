@@ -1,14 +1,15 @@
 -- scripts/demo.sh, the README's first command, runs to the end: the
 -- emulator's monitoring posts to the receiver the demo starts, and the
 -- receiver's database holds what was posted.
-local support = dofile("tests/support.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 describe("scripts/demo.sh", function()
   it("runs, and the receiver stores the callbacks the emulator delivers", function()
     local out = os.tmpname()
     local acrlua = os.getenv("ACRLUA") or "build/acrlua"
-    local ok = os.execute("ACRLUA=" .. support.q(acrlua) .. " bash scripts/demo.sh > " ..
-      support.q(out) .. " 2>&1")
+    local demo = support.ROOT .. "/scripts/demo.sh"
+    local ok = os.execute("ACRLUA=" .. support.q(acrlua) .. " bash " .. support.q(demo) .. " > "
+      .. support.q(out) .. " 2>&1")
     local text = support.read_file(out) or ""
     os.remove(out)
     assert.is_true(ok == true or ok == 0, text)

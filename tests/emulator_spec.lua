@@ -4,7 +4,7 @@ local acrcloud = require "acrcloud"
 local emulator = require "acrcloud.emulator"
 local httpd = require "acrcloud.httpd"
 local process = require "acrcloud.process"
-local support = dofile("tests/support.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 local ACRLUA = os.getenv("ACRLUA") or "build/acrlua"
 local TOKEN = "spec-token"

@@ -12,10 +12,10 @@ local acrcloud = require "acrcloud"
 local csv = require "acrcloud.csv"
 local emulator = require "acrcloud.emulator"
 local tz = require "acrcloud.tz"
-local support = dofile("tests/support.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 local TOKEN = "export-spec-token"
-local SCRIPT = "scripts/export-results.lua"
+local SCRIPT = support.ROOT .. "/scripts/export-results.lua"
 local ADDED_AT = 1614556800 -- 2021-03-01 00:00:00 UTC
 local EXPORT_AT = 1618920000 -- 2021-04-20 12:00:00 UTC
 local COLUMNS = { "channel_id", "channel_name", "local_time", "utc_offset", "utc_time",

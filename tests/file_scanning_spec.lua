@@ -2,12 +2,13 @@
 -- presigned upload flow (URL, PUT without the token, registration), through
 -- the client; what went on the wire and what came back.
 local acrcloud = require "acrcloud"
-local support = dofile("tests/support.lua")
-local unchecked = dofile("tests/unchecked.lua")
+local here = debug.getinfo(1, "S").source:match("^@(.-)[^/]*$")
+local support = dofile(here .. "support.lua")
+local unchecked = dofile(here .. "unchecked.lua")
 
 local TOKEN = "file-scanning-spec-token"
 local emu = support.emulator(TOKEN)
-local new_client, requests, last_request = emu.new_client, emu.requests, emu.last_request
+local requests, last_request = emu.requests, emu.last_request
 local write_file, curl = support.write_file, support.curl
 local client
 
@@ -37,15 +38,7 @@ local function upload_by_hand(container_id, bytes, filename)
   return body.data, slot
 end
 
-setup(emu.start)
-teardown(emu.stop)
-
-before_each(function()
-  emu.reset()
-  client = new_client()
-end)
-
-after_each(function() client:close() end)
+emu.hook(_ENV, function(c) client = c end)
 
 describe("file scanning containers", function()
   it("create sends the fields as JSON and answers 201 with the container", function()

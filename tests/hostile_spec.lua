@@ -4,10 +4,10 @@
 -- while real posts (from 127.0.0.1) must be answered within 1 s; and the
 -- deadlines that close slow, idle and non-HTTP connections.
 local acrcloud = require "acrcloud"
-local cbs = dofile("tests/callbacks_support.lua")
+local cbs = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "callbacks_support.lua")
 local emulator = require "acrcloud.emulator"
 local process = require "acrcloud.process"
-local support = dofile("tests/support.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 local q = support.q
 local PEER = os.getenv("ACRLUA_HOSTILE_PEER") or "build/tests/hostile_peer"
@@ -20,13 +20,7 @@ teardown(function()
   temp.remove_all()
 end)
 
-local function new_db()
-  local path = temp.name()
-  os.remove(path)
-  temp.track(path .. "-wal")
-  temp.track(path .. "-shm")
-  return "sqlite:" .. path
-end
+local function new_db() return cbs.new_sqlite_db(temp) end
 
 -- Starts the flood; returns a function that waits for its end and returns
 -- its counts.

@@ -2,14 +2,14 @@
 -- (HMAC-SHA1 with a base project's access key and secret, no Bearer
 -- token), the emulator's check of the signature and its answers.
 local acrcloud = require "acrcloud"
-local support = dofile("tests/support.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 local TOKEN = "identify-spec-token"
 -- Base project 15 of the seed data.
 local KEY = "e7a84ca942a13773f6d22e9fd6808fce"
 local SECRET = "9zlEAx57jaCgeLpDKKQmorv0brrhAYqj076n6FyP"
 local emu = support.emulator(TOKEN)
-local new_client, requests, last_request = emu.new_client, emu.requests, emu.last_request
+local requests, last_request = emu.requests, emu.last_request
 local q = support.q
 -- Samples, removed when the spec ends.
 local samples = support.temp_files()
@@ -44,19 +44,8 @@ local function signature(secret, data_type, timestamp)
   return acrcloud.base64(acrcloud.hmac_sha1(secret, text))
 end
 
-setup(emu.start)
-
-teardown(function()
-  samples.remove_all()
-  emu.stop()
-end)
-
-before_each(function()
-  emu.reset()
-  client = new_client()
-end)
-
-after_each(function() client:close() end)
+emu.hook(_ENV, function(c) client = c end)
+teardown(samples.remove_all)
 
 describe("identify", function()
   it("sends a signed multipart request and answers a music result", function()

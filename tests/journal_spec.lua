@@ -1,6 +1,6 @@
 -- acrcloud.journal: the crash-safe record of what was sent.
 local journal = require "acrcloud.journal"
-local support = dofile("tests/support.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 local TARGET = "http://127.0.0.1:1/api pid=1 stream=s-1"
 local read, write = support.read_file, support.write_file

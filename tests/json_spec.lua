@@ -2,7 +2,7 @@
 -- exact numbers, errors that name the path, ordered objects, null and empty
 -- arrays, and the emulator's answers in the key order of the spec's examples.
 local acrcloud = require "acrcloud"
-local support = dofile("tests/support.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 local encode, decode, null = acrcloud.encode, acrcloud.decode, acrcloud.null
 local ARRAY_MT = getmetatable(acrcloud.array())
@@ -86,15 +86,7 @@ end)
 describe("injection strings in request bodies", function()
   local emu = support.emulator("json-token")
   local client
-  setup(function()
-    emu.start()
-    client = emu.new_client()
-  end)
-  teardown(function()
-    client:close()
-    emu.stop()
-  end)
-  before_each(emu.reset)
+  emu.hook(_ENV, function(c) client = c end)
 
   for i, s in ipairs(INJECTIONS) do
     it("reach the emulator as the strings they are (" .. i .. ")", function()
@@ -117,15 +109,7 @@ end)
 describe("injection strings in answers", function()
   local emu = support.emulator("json-token")
   local client
-  setup(function()
-    emu.start()
-    client = emu.new_client()
-  end)
-  teardown(function()
-    client:close()
-    emu.stop()
-  end)
-  before_each(emu.reset)
+  emu.hook(_ENV, function(c) client = c end)
 
   it("decode as the strings the server sent", function()
     emu.fault{ operation = "get_base_project", status = 200,
@@ -449,14 +433,7 @@ end)
 describe("encoding errors from the client", function()
   local emu = support.emulator("json-token")
   local client
-  setup(function()
-    emu.start()
-    client = emu.new_client()
-  end)
-  teardown(function()
-    client:close()
-    emu.stop()
-  end)
+  emu.hook(_ENV, function(c) client = c end)
 
   it("name the operation and the path, and nothing is sent", function()
     local before = emu.request_count()
@@ -651,15 +628,7 @@ describe("the emulator's answers", function()
   local TOKEN = "json-token"
   local emu = support.emulator(TOKEN)
   local client
-  setup(function()
-    emu.start()
-    client = emu.new_client()
-  end)
-  teardown(function()
-    client:close()
-    emu.stop()
-  end)
-  before_each(emu.reset)
+  emu.hook(_ENV, function(c) client = c end)
 
   local temp = support.temp_files()
   after_each(temp.remove_all)
@@ -677,7 +646,8 @@ describe("the emulator's answers", function()
   end
 
   local function example(name)
-    return assert(support.read_file("tests/fixtures/json/spec/" .. name .. ".json"))
+    local dir = support.ROOT .. "/tests/fixtures/json/spec/"
+    return assert(support.read_file(dir .. name .. ".json"))
   end
 
   -- Every object of the example is in the answer (at the same path), with

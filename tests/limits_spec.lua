@@ -2,15 +2,13 @@
 -- the token or misroute it, oversized parameters) and what it refuses to
 -- hold (answers past a cap), against the emulator and a plain socket server.
 local acrcloud = require "acrcloud"
-local support = dofile("tests/support.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 local TOKEN = "limits-spec-token"
 local emu = support.emulator(TOKEN)
 local new_client = emu.new_client
 
-setup(emu.start)
-teardown(emu.stop)
-before_each(emu.reset)
+emu.hook(_ENV)
 
 local function refusal(opts)
   local ok, msg = pcall(acrcloud.new, opts)

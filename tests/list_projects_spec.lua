@@ -1,21 +1,15 @@
 -- scripts/list-projects.lua against the emulator: every page of both lists,
 -- the region filter, usage and exit codes.
-local h = dofile("tests/fixtures/scripts/helper.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 local SCRIPT = "scripts/list-projects.lua"
 
 describe("list-projects.lua", function()
-  local emu
+  local emu = support.emulator(support.SCRIPT_TOKEN, { lifetime = 600 })
 
-  setup(function() emu = h.emulator() end)
-  teardown(function() emu.stop() end)
-  before_each(function() emu.reset() end)
+  emu.hook(_ENV)
 
-  local function run(args, opts)
-    local argv = { SCRIPT }
-    for _, a in ipairs(args) do argv[#argv + 1] = a end
-    return h.run(emu, argv, opts)
-  end
+  local run = support.script_runner(emu, SCRIPT)
 
   -- {kind, id, name, region, type, buckets} per data line of the output
   local function rows(out)
@@ -34,8 +28,8 @@ describe("list-projects.lua", function()
     local r = run {}
     assert.equal(0, r.code, r.err)
     assert.matches("^KIND%s+ID%s+NAME%s+REGION%s+TYPE%s+BUCKETS\n", r.out)
-    local base = assert(emu.client:list_base_projects{ per_page = 100 }).meta.total
-    local bd = assert(emu.client:list_bd_projects{ per_page = 100 }).meta.total
+    local base = assert(emu.admin:list_base_projects{ per_page = 100 }).meta.total
+    local bd = assert(emu.admin:list_bd_projects{ per_page = 100 }).meta.total
     assert.equal(base + bd, #rows(r.out))
     assert.matches(base + bd .. " project%(s%)", r.err)
   end)
@@ -51,7 +45,7 @@ describe("list-projects.lua", function()
 
   it("walks every page of a long list", function()
     for i = 1, 25 do
-      assert(emu.client:create_bd_project{ name = "radio-" .. i, region = "eu-west-1",
+      assert(emu.admin:create_bd_project{ name = "radio-" .. i, region = "eu-west-1",
         buckets = { 23 } })
     end
     local r = run {}

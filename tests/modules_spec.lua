@@ -4,7 +4,7 @@
 -- of acrcloud.httpd and acrcloud.process that the server loops rely on.
 local httpd = require "acrcloud.httpd"
 local process = require "acrcloud.process"
-local support = dofile("tests/support.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 local q = support.q
 local MODULE_DIR = os.getenv("ACRLUA_MODULE_DIR") or "build"

@@ -1,28 +1,26 @@
 -- scripts/provision.lua against the emulator: plan, apply, idempotence,
 -- config errors, usage and exit codes.
-local h = dofile("tests/fixtures/scripts/helper.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 local SCRIPT = "scripts/provision.lua"
-local GOOD = "tests/fixtures/scripts/account-good.lua"
-local BAD = "tests/fixtures/scripts/account-bad.lua"
-local EVIL = "tests/fixtures/scripts/account-evil.lua"
+local GOOD = support.ROOT .. "/tests/fixtures/scripts/account-good.lua"
+local BAD = support.ROOT .. "/tests/fixtures/scripts/account-bad.lua"
+local EVIL = support.ROOT .. "/tests/fixtures/scripts/account-evil.lua"
 
 describe("provision.lua", function()
-  local emu
+  local emu = support.emulator(support.SCRIPT_TOKEN, { lifetime = 600 })
 
-  setup(function() emu = h.emulator() end)
-  teardown(function() emu.stop() end)
-  before_each(function() emu.reset() end)
+  emu.hook(_ENV)
 
   local function find(op, name)
     local found = {}
-    for p in emu.client:each(op, {}) do
+    for p in emu.admin:each(op, {}) do
       if p.name == name then found[#found + 1] = p end
     end
     return found
   end
 
-  local function run(args, opts) return h.run(emu, { SCRIPT, table.unpack(args) }, opts) end
+  local run = support.script_runner(emu, SCRIPT)
 
   describe("usage", function()
     it("prints the help on -h and exits 0", function()
@@ -84,7 +82,7 @@ describe("provision.lua", function()
       assert.matches("unknown region", r.err, 1, true)
       r = run { BAD }
       assert.equal(1, r.code)
-      assert.same({}, emu.requests())
+      assert.same({}, emu.operations())
     end)
 
     it("loads the config without letting it run commands", function()
@@ -125,7 +123,7 @@ describe("provision.lua", function()
       run { GOOD }
       assert.same({}, find("list_base_projects", "spec-music"))
       assert.same({}, find("list_bd_projects", "spec-radio"))
-      local test = emu.client:get_base_project { id = 15 }.data
+      local test = emu.admin:get_base_project { id = 15 }.data
       assert.equal("linein", test.audio_type)
     end)
   end)
@@ -145,7 +143,7 @@ describe("provision.lua", function()
       table.sort(ids)
       assert.same({ 8881, 8883 }, ids)
 
-      local test = emu.client:get_base_project { id = 15 }.data
+      local test = emu.admin:get_base_project { id = 15 }.data
       assert.equal("recorded", test.audio_type)
       assert.equal(1, #test.buckets)
       assert.equal(8883, test.buckets[1].id)
@@ -174,11 +172,11 @@ describe("provision.lua", function()
       -- And --apply then changes nothing either: it only lists.
       emu.reset()
       assert.equal(0, run({ "--apply", GOOD }).code)
-      local n = #emu.requests()
+      local n = #emu.operations()
       r = run { "--apply", GOOD }
       assert.equal(0, r.code)
       assert.matches("^Nothing to do", r.out)
-      local reqs = emu.requests()
+      local reqs = emu.operations()
       assert.equal(n + 2, #reqs)
       assert.same({ "GET list_base_projects", "GET list_bd_projects" },
         { reqs[n + 1], reqs[n + 2] })
@@ -202,7 +200,7 @@ describe("provision.lua", function()
   describe("matching by name", function()
     it("refuses a name that matches two projects", function()
       for _ = 1, 2 do
-        assert(emu.client:create_base_project { name = "spec-music", region = "eu-west-1",
+        assert(emu.admin:create_base_project { name = "spec-music", region = "eu-west-1",
           type = "AVR", buckets = { 8881 } })
       end
       local r = run { "--apply", GOOD }
@@ -210,16 +208,16 @@ describe("provision.lua", function()
       assert.matches('base project "spec-music" matches 2 projects in the account (ids ', r.err,
         1, true)
       assert.matches("nothing was changed", r.err, 1, true)
-      assert.equal("linein", emu.client:get_base_project { id = 15 }.data.audio_type)
+      assert.equal("linein", emu.admin:get_base_project { id = 15 }.data.audio_type)
     end)
 
     it("refuses to move a project to another region", function()
-      local dir = h.tmpdir()
+      local dir = support.tmpdir()
       local path = dir .. "/move.lua"
-      h.write(path, [[return { base_projects = {
+      support.write_file(path, [[return { base_projects = {
         { name = "test", region = "us-west-2", type = "AVR", buckets = { 8881 } } } }]])
       local r = run { "--apply", path }
-      h.rmdir(dir)
+      support.rmdir(dir)
       assert.equal(1, r.code)
       assert.matches('base project "test" (id 15) is in region eu-west-1, the config says '
         .. "us-west-2", r.err, 1, true)

@@ -3,8 +3,8 @@
 -- run as root), and stops and removes at the end. Skipped, saying why,
 -- only where PostgreSQL is not installed.
 local acrcloud = require "acrcloud"
-local cbs = dofile("tests/callbacks_support.lua")
-local support = dofile("tests/support.lua")
+local cbs = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "callbacks_support.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 local q = support.q
 local cluster, why_not
@@ -157,7 +157,7 @@ describe("receivers on PostgreSQL", function()
     r.stop()
     rp.stop()
     local function export(db)
-      local p = io.popen(q(cbs.ACRLUA) .. " scripts/receive-callbacks.lua --db " .. q(db) ..
+      local p = io.popen(q(cbs.ACRLUA) .. " " .. q(cbs.RECEIVER) .. " --db " .. q(db) ..
         " --export 2021-07-01 -z Asia/Kolkata --project cmp")
       local out = p:read("a")
       p:close()

@@ -1,19 +1,13 @@
 -- scripts/receive-callbacks.lua against SQLite: started as a child
 -- process, posted to with curl, its database read back.
 local acrcloud = require "acrcloud"
-local cbs = dofile("tests/callbacks_support.lua")
+local cbs = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "callbacks_support.lua")
 local process = require "acrcloud.process"
-local support = dofile("tests/support.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 local temp = support.temp_files()
 
-local function new_db()
-  local path = temp.name()
-  os.remove(path)
-  temp.track(path .. "-wal")
-  temp.track(path .. "-shm")
-  return "sqlite:" .. path
-end
+local function new_db() return cbs.new_sqlite_db(temp) end
 
 local function count(db_url, tbl, where)
   local db = cbs.open_db(db_url)
@@ -313,7 +307,7 @@ describe("receive-callbacks.lua --export", function()
 
   local function export(args)
     local out = temp.name()
-    local cmd = support.q(cbs.ACRLUA) .. " scripts/receive-callbacks.lua --db " ..
+    local cmd = support.q(cbs.ACRLUA) .. " " .. support.q(cbs.RECEIVER) .. " --db " ..
       support.q(db) .. " " .. args .. " > " .. support.q(out) .. " 2>&1"
     local ok, _, code = os.execute(cmd)
     return support.read_file(out), ok and 0 or code

@@ -1,7 +1,8 @@
 -- scripts/report.lua against the emulator: CSV edge cases, time zones and
 -- daylight saving, bad rows, resuming after interruptions, usage and exit
 -- codes.
-local h = dofile("tests/fixtures/scripts/helper.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
+local write, start = support.write_file, support.start_script
 
 local SCRIPT = "scripts/report.lua"
 local PID, STREAM = "17913", "s-XXXXXX"
@@ -17,22 +18,19 @@ local function numbered_csv(n)
 end
 
 describe("report.lua", function()
-  local emu, dir, csv_path
+  local emu = support.emulator(support.SCRIPT_TOKEN, { lifetime = 600 })
+  local dir, csv_path
 
-  setup(function() emu = h.emulator() end)
-  teardown(function() emu.stop() end)
+  setup(emu.start)
+  teardown(emu.stop)
   before_each(function()
     emu.reset()
-    dir = h.tmpdir()
+    dir = support.tmpdir()
     csv_path = dir .. "/reports.csv"
   end)
-  after_each(function() h.rmdir(dir) end)
+  after_each(function() support.rmdir(dir) end)
 
-  local function run(args, opts)
-    local argv = { SCRIPT }
-    for _, a in ipairs(args) do argv[#argv + 1] = a end
-    return h.run(emu, argv, opts)
-  end
+  local run = support.script_runner(emu, SCRIPT)
 
   -- The usual invocation, with extra options in front.
   local function report(extra, opts)
@@ -96,21 +94,21 @@ describe("report.lua", function()
     end)
 
     it("exits 2 without --timezone", function()
-      h.write(csv_path, numbered_csv(1))
+      write(csv_path, numbered_csv(1))
       local r = run { PID, STREAM, csv_path }
       assert.equal(2, r.code)
       assert.matches("--timezone is required", r.err, 1, true)
     end)
 
     it("exits 2 on an unknown time zone instead of using UTC", function()
-      h.write(csv_path, numbered_csv(1))
+      write(csv_path, numbered_csv(1))
       local r = run { "-z", "Europe/Atlantis", PID, STREAM, csv_path }
       assert.equal(2, r.code)
       assert.matches('unknown time zone "Europe/Atlantis"', r.err, 1, true)
     end)
 
     it("exits 2 on a bad project id, batch size or option mix", function()
-      h.write(csv_path, numbered_csv(1))
+      write(csv_path, numbered_csv(1))
       assert.equal(2, run({ "-z", "UTC", "abc", STREAM, csv_path }).code)
       assert.equal(2, report({ "-b", "0" }).code)
       assert.equal(2, report({ "-b", "1001" }).code)
@@ -125,7 +123,7 @@ describe("report.lua", function()
     end)
 
     it("exits 1 when the token is missing, sending nothing", function()
-      h.write(csv_path, numbered_csv(2))
+      write(csv_path, numbered_csv(2))
       local r = report({}, { token = false })
       assert.equal(1, r.code)
       assert.matches("ACRCLOUD_ACCESS_TOKEN is not set", r.err, 1, true)
@@ -133,7 +131,7 @@ describe("report.lua", function()
     end)
 
     it("exits 1 on a wrong token, and a rerun with the right one sends everything", function()
-      h.write(csv_path, numbered_csv(3))
+      write(csv_path, numbered_csv(3))
       local r = report({}, { env = { ACRCLOUD_ACCESS_TOKEN = "wrong" } })
       assert.equal(1, r.code)
       assert.matches("HTTP 401", r.err, 1, true)
@@ -146,20 +144,20 @@ describe("report.lua", function()
 
   describe("sending", function()
     it("sends every row in batches and prints the counts", function()
-      h.write(csv_path, numbered_csv(7))
+      write(csv_path, numbered_csv(7))
       local r = report { "-b", "3" }
       assert.equal(0, r.code, r.err)
       assert.equal("Rows sent: 7, skipped: 0, already sent before: 0.\n", r.out)
       assert_exactly(stored_titles(), range(1, 7))
       local posts = 0
-      for _, q in ipairs(emu.requests()) do
+      for _, q in ipairs(emu.operations()) do
         if q == "POST add_stream_user_reports" then posts = posts + 1 end
       end
       assert.equal(3, posts)
     end)
 
     it("puts extra columns into user_defined and leaves empty cells out", function()
-      h.write(csv_path, "title,start,end,artists,album,isrc\n"
+      write(csv_path, "title,start,end,artists,album,isrc\n"
         .. "Dancing Queen,2021-06-01 10:00:00,2021-06-01 10:03:51,ABBA,Arrival,SEA107600100\n"
         .. "Intro,2021-06-01 11:00:00,2021-06-01 11:00:10,,,\n")
       assert.equal(0, report().code)
@@ -172,7 +170,7 @@ describe("report.lua", function()
     end)
 
     it("reads quoted fields, embedded commas, quotes and newlines, CRLF and a BOM", function()
-      h.write(csv_path, "\239\187\191title,start,end,note\r\n"
+      write(csv_path, "\239\187\191title,start,end,note\r\n"
         .. '"Hello, Goodbye",2021-06-01 10:00:00,2021-06-01 10:03:00,plain\r\n'
         .. '"The ""Best"" Song",2021-06-01 10:05:00,2021-06-01 10:06:00,"a, ""b"""\r\n'
         .. '"Two\r\nLines",2021-06-01 10:07:00,2021-06-01 10:08:00,x\r\n'
@@ -188,7 +186,7 @@ describe("report.lua", function()
     end)
 
     it("reports bad rows with line number and reason, skips them, sends the rest", function()
-      h.write(csv_path, table.concat({
+      write(csv_path, table.concat({
         "title,start,end",
         "good 1,2021-06-01 10:00:00,2021-06-01 10:01:00",
         "no end,2021-06-01 10:00:00,",
@@ -219,7 +217,7 @@ describe("report.lua", function()
     end)
 
     it("stops before sending anything when a quote is never closed", function()
-      h.write(csv_path, numbered_csv(3) .. '"unterminated,2021-06-01 12:00:00,x\nmore\n')
+      write(csv_path, numbered_csv(3) .. '"unterminated,2021-06-01 12:00:00,x\nmore\n')
       local r = report()
       assert.equal(1, r.code)
       assert.matches("unterminated quoted field (the quote opened on line 5", r.err, 1, true)
@@ -228,7 +226,7 @@ describe("report.lua", function()
     end)
 
     it("sends nothing and writes no journal with --dry-run", function()
-      h.write(csv_path, numbered_csv(4))
+      write(csv_path, numbered_csv(4))
       local r = report { "--dry-run" }
       assert.equal(0, r.code, r.err)
       assert.matches("Dry run: 4 row(s) would be sent", r.out, 1, true)
@@ -237,7 +235,7 @@ describe("report.lua", function()
     end)
 
     it("keeps stdout for the result: progress goes to stderr, only on a terminal", function()
-      h.write(csv_path, numbered_csv(3))
+      write(csv_path, numbered_csv(3))
       local quiet = report()
       assert.is_nil(quiet.err:find("\r", 1, true))
       emu.reset()
@@ -253,7 +251,7 @@ describe("report.lua", function()
     local function utc_starts(zone, starts)
       local lines = { "title,start,end" }
       for i, s in ipairs(starts) do lines[#lines + 1] = "t" .. i .. "," .. s .. "," .. s end
-      h.write(csv_path, table.concat(lines, "\n") .. "\n")
+      write(csv_path, table.concat(lines, "\n") .. "\n")
       local r = run { "-z", zone, PID, STREAM, csv_path }
       assert.equal(0, r.code, r.err)
       local out = {}
@@ -297,14 +295,14 @@ describe("report.lua", function()
     end)
 
     it("sends the timeoffset the API expects", function()
-      h.write(csv_path, "title,start,end\nx,2021-05-25 11:55:49,2021-05-25 11:56:37\n")
+      write(csv_path, "title,start,end\nx,2021-05-25 11:55:49,2021-05-25 11:56:37\n")
       assert.equal(0, run({ "-z", "Asia/Hong_Kong", PID, STREAM, csv_path }).code)
-      local body = assert(emu.client:request("GET", "/_emulator/requests")).data[1].body
+      local body = assert(emu.admin:request("GET", "/_emulator/requests")).data[1].body
       assert.matches('"timeoffset":-480', body, 1, true)
     end)
 
     it("keeps the duration right when a row spans the spring change", function()
-      h.write(csv_path, "title,start,end\nnight,2021-03-28 01:50:00,2021-03-28 03:10:00\n")
+      write(csv_path, "title,start,end\nnight,2021-03-28 01:50:00,2021-03-28 03:10:00\n")
       local r = report()
       assert.equal(0, r.code, r.err)
       local e = stored()[1].result
@@ -317,7 +315,7 @@ describe("report.lua", function()
 
   describe("running again", function()
     it("sends nothing the second time", function()
-      h.write(csv_path, numbered_csv(5))
+      write(csv_path, numbered_csv(5))
       assert.equal(0, report().code)
       local r = report()
       assert.equal(0, r.code, r.err)
@@ -326,12 +324,12 @@ describe("report.lua", function()
     end)
 
     it("sends only new rows after other rows were added, removed or moved", function()
-      h.write(csv_path, numbered_csv(5))
+      write(csv_path, numbered_csv(5))
       assert.equal(0, report().code)
       local lines = {}
       for line in numbered_csv(6):gmatch("[^\n]+") do lines[#lines + 1] = line end
       -- header, row 06 (new), row 05, row 01, row 03 (row 02 and 04 removed)
-      h.write(csv_path, table.concat({ lines[1], lines[7], lines[6], lines[2], lines[4] }, "\n")
+      write(csv_path, table.concat({ lines[1], lines[7], lines[6], lines[2], lines[4] }, "\n")
         .. "\n")
       local r = report()
       assert.equal(0, r.code, r.err)
@@ -341,17 +339,17 @@ describe("report.lua", function()
 
     it("sends rows that are exactly alike once each", function()
       local row = "same,2021-06-01 10:00:00,2021-06-01 10:01:00\n"
-      h.write(csv_path, "title,start,end\n" .. row .. row)
+      write(csv_path, "title,start,end\n" .. row .. row)
       assert.equal(0, report().code)
       assert.equal(0, report().code)
       assert.same({ same = 2 }, stored_titles())
-      h.write(csv_path, "title,start,end\n" .. row .. row .. row)
+      write(csv_path, "title,start,end\n" .. row .. row .. row)
       assert.equal("Rows sent: 1, skipped: 0, already sent before: 2.\n", report().out)
       assert.same({ same = 3 }, stored_titles())
     end)
 
     it("refuses a journal made for another stream", function()
-      h.write(csv_path, numbered_csv(2))
+      write(csv_path, numbered_csv(2))
       assert.equal(0, report().code)
       local r = run { "-z", "UTC", PID, "s-Jq2n5T", csv_path }
       assert.equal(1, r.code)
@@ -366,7 +364,7 @@ describe("report.lua", function()
   describe("resuming after an interruption", function()
     -- 10 rows, 3 a batch: batches hold rows 1-3, 4-6, 7-9 and 10.
     local function crash(stage)
-      h.write(csv_path, numbered_csv(10))
+      write(csv_path, numbered_csv(10))
       local r = report({ "-b", "3" }, { env = { ACRLUA_REPORT_CRASH_AFTER = stage } })
       assert.equal(137, r.code, r.err)
       return r
@@ -418,7 +416,7 @@ describe("report.lua", function()
     it("says so when a row of unknown fate was edited, and lets it be cleared", function()
       crash("send:2")
       -- Row 05 was in the batch of unknown fate; the user edits it.
-      h.write(csv_path, (numbered_csv(10):gsub("row 05,", "row 05 (fixed),")))
+      write(csv_path, (numbered_csv(10):gsub("row 05,", "row 05 (fixed),")))
       local r = report { "-b", "3" }
       assert.equal(3, r.code, r.err)
       assert.matches("of unknown fate: 2", r.out, 1, true)
@@ -453,13 +451,13 @@ describe("report.lua", function()
     end)
 
     it("killed with SIGKILL while a batch was under way", function()
-      h.write(csv_path, numbered_csv(10))
+      write(csv_path, numbered_csv(10))
       -- The first batch goes through; the server stores the second at once
       -- but holds its answer back.
       emu.fault { operation = "add_stream_user_reports", count = 1 }
       emu.fault { operation = "add_stream_user_reports", count = 1, delay = 30 }
-      local job = h.start(emu, { SCRIPT, "-z", "UTC", "-b", "3", PID, STREAM, csv_path })
-      local stored_second = h.wait_for(function() return #stored() == 6 end, 20)
+      local job = start(emu, { SCRIPT, "-z", "UTC", "-b", "3", PID, STREAM, csv_path })
+      local stored_second = support.wait_for(function() return #stored() == 6 end, 20)
       os.execute("kill -KILL " .. job.pid)
       assert.is_true(stored_second)
       os.execute("sleep 0.2")
@@ -476,7 +474,7 @@ describe("report.lua", function()
     end)
 
     it("stopped by a connection lost mid-request: no row lost, none sent twice", function()
-      h.write(csv_path, numbered_csv(10))
+      write(csv_path, numbered_csv(10))
       emu.fault { operation = "add_stream_user_reports", count = 1 }
       emu.fault { operation = "add_stream_user_reports", count = 1, drop = true }
       local r = report { "-b", "3" }
@@ -493,7 +491,7 @@ describe("report.lua", function()
     end)
 
     it("leaves a 429 to the library's retries: the batch is stored once", function()
-      h.write(csv_path, numbered_csv(4))
+      write(csv_path, numbered_csv(4))
       emu.fault { operation = "add_stream_user_reports", count = 1, status = 429,
         headers = { ["Retry-After"] = "1" } }
       local r = report { "-b", "2" }
@@ -503,7 +501,7 @@ describe("report.lua", function()
     end)
 
     it("stops when the server keeps answering 429; a later run sends the rest", function()
-      h.write(csv_path, numbered_csv(4))
+      write(csv_path, numbered_csv(4))
       emu.fault { operation = "add_stream_user_reports", count = 3, status = 429,
         headers = { ["Retry-After"] = "0" } }
       local r = report { "-b", "2" }
@@ -516,7 +514,7 @@ describe("report.lua", function()
     end)
 
     it("treats a server error as unknown fate and stops", function()
-      h.write(csv_path, numbered_csv(4))
+      write(csv_path, numbered_csv(4))
       emu.fault { operation = "add_stream_user_reports", count = 1, status = 503 }
       local r = report { "-b", "2" }
       assert.equal(1, r.code)
@@ -528,9 +526,9 @@ describe("report.lua", function()
     end)
 
     it("records a batch that never left as not sent, so a rerun sends it", function()
-      h.write(csv_path, numbered_csv(2))
+      write(csv_path, numbered_csv(2))
       -- The port of an emulator that was just stopped: nothing listens there.
-      local gone = require("acrcloud.emulator").spawn { token = h.TOKEN, lifetime = 60 }
+      local gone = require("acrcloud.emulator").spawn { token = emu.token, lifetime = 60 }
       local closed = gone.url
       gone.stop()
       local r = report({}, { env = { ACRCLOUD_BASE_URL = closed } })
@@ -542,7 +540,7 @@ describe("report.lua", function()
     end)
 
     it("sets aside the rows the server names as invalid and sends the others", function()
-      h.write(csv_path, numbered_csv(3))
+      write(csv_path, numbered_csv(3))
       emu.fault { operation = "add_stream_user_reports", count = 1, status = 422,
         body = { message = "The given data was invalid.",
           errors = { ["data.1.title"] = { "The data.1.title is not allowed." } } } }
@@ -607,7 +605,7 @@ describe("report.lua", function()
           local where = first .. " then " .. second
           emu.reset()
           os.remove(csv_path .. ".journal")
-          h.write(csv_path, numbered_csv(10))
+          write(csv_path, numbered_csv(10))
           local r = report({ "-b", "3" }, { env = { ACRLUA_REPORT_CRASH_AFTER = first } })
           assert.equal(137, r.code, where .. ": " .. r.err)
           assert.is_true(#pending() <= 1, where)
@@ -636,7 +634,7 @@ describe("report.lua", function()
     it("after SIGKILLs at arbitrary moments", function()
       local acrcloud = require "acrcloud"
       local rows = 30
-      h.write(csv_path, numbered_csv(rows))
+      write(csv_path, numbered_csv(rows))
       -- Every answer comes 50 ms after the batch is stored: wide windows
       -- in which a kill leaves a batch stored but not recorded.
       emu.fault { operation = "add_stream_user_reports", count = 1000, delay = 0.05 }
@@ -647,11 +645,11 @@ describe("report.lua", function()
         -- Every other run comes without a decision, as a user might start it.
         local flag = i % 2 == 0 and decide(pending())
         if flag then table.insert(args, 2, flag) end
-        local job = h.start(emu, args)
+        local job = start(emu, args)
         os.execute("sleep " .. d)
         os.execute("kill -KILL " .. job.pid .. " 2>/dev/null")
         -- The kernel drops the lock when the process is gone.
-        assert.is_true(h.wait_for(function()
+        assert.is_true(support.wait_for(function()
           local f = io.open(csv_path .. ".journal", "ab")
           if not f then return true end
           local free = acrcloud.lock(f)
@@ -677,11 +675,11 @@ describe("report.lua", function()
 
   describe("the journal's lock", function()
     it("refuses a second run while one is running, and is free after a SIGKILL", function()
-      h.write(csv_path, numbered_csv(6))
+      write(csv_path, numbered_csv(6))
       -- The first run's first batch is stored, its answer held back 30 s.
       emu.fault { operation = "add_stream_user_reports", count = 1, delay = 30 }
-      local job = h.start(emu, { SCRIPT, "-z", "UTC", "-b", "3", PID, STREAM, csv_path })
-      assert.is_true(h.wait_for(function() return #stored() == 3 end, 20))
+      local job = start(emu, { SCRIPT, "-z", "UTC", "-b", "3", PID, STREAM, csv_path })
+      assert.is_true(support.wait_for(function() return #stored() == 3 end, 20))
       local r = run { "-z", "UTC", "-b", "3", PID, STREAM, csv_path }
       assert.equal(1, r.code)
       assert.matches(csv_path .. ".journal is in use by another run (it is locked)", r.err, 1,
@@ -694,7 +692,7 @@ describe("report.lua", function()
       os.remove(job.out)
       os.remove(job.err)
       local after
-      assert.is_true(h.wait_for(function()
+      assert.is_true(support.wait_for(function()
         after = run { "-z", "UTC", "-b", "3", PID, STREAM, csv_path }
         return not after.err:find("in use", 1, true)
       end, 10))

@@ -2,16 +2,13 @@
 -- failures are retried, how often, when (backoff and Retry-After, measured
 -- from the times in the emulator's request log), what a caller sees of it
 -- (attempts, headers, rate limits), and the opt-ins and opt-outs.
-local httpd = require "acrcloud.httpd"
-local support = dofile("tests/support.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 local TOKEN = "retry-spec-token"
 local emu = support.emulator(TOKEN)
 local new_client, fault = emu.new_client, emu.fault
 
-setup(emu.start)
-teardown(emu.stop)
-before_each(emu.reset)
+emu.hook(_ENV)
 
 -- The log entries of one operation's path, oldest first.
 local function sent(path)
@@ -28,12 +25,7 @@ local function gaps(entries)
   return out
 end
 
-local function closed_port()
-  local s = httpd.listen{ host = "127.0.0.1", port = 0 }
-  local port = s:port()
-  s:close()
-  return port
-end
+local closed_port = support.closed_port
 
 describe("a retryable answer", function()
   for _, status in ipairs{ 429, 500, 502, 503, 504 } do
@@ -247,21 +239,13 @@ end)
 describe("an interrupt", function()
   it("during the wait before a retry ends the call at once", function()
     fault{ operation = "list_base_projects", status = 429, headers = { ["Retry-After"] = "30" } }
-    local script = os.tmpname()
-    support.write_file(script, string.format([[
-local client = require("acrcloud").new{ token = %q, base_url = %q }
-os.execute("(sleep 1; kill -INT " .. require("acrcloud.process").getpid() .. ") &")
+    local out, seconds = support.interrupted(TOKEN, emu.url, [[
 client:list_base_projects{}
 io.stdout:write("not interrupted\n")
-]], TOKEN, emu.url))
-    local started = os.time()
-    local p = io.popen(string.format("%q %q 2>&1", os.getenv("ACRLUA"), script))
-    local out = p:read("a")
-    p:close()
-    os.remove(script)
+]])
     -- acrlua stops the script as lua does on ^C; the 30 s wait was cut short
     assert.matches("interrupted!", out)
     assert.is_nil(out:find("not interrupted", 1, true))
-    assert.is_true(os.time() - started < 10, out)
+    assert.is_true(seconds < 10, out)
   end)
 end)

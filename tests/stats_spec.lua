@@ -1,28 +1,25 @@
 -- scripts/stats.lua against the emulator: output formats, totals, project
 -- lookup, usage and exit codes.
-local h = dofile("tests/fixtures/scripts/helper.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 local csv = require "acrcloud.csv"
 local acrcloud = require "acrcloud"
 
 local SCRIPT = "scripts/stats.lua"
 
 describe("stats.lua", function()
-  local emu, expected
+  local emu = support.emulator(support.SCRIPT_TOKEN, { lifetime = 600 })
+  local expected
 
   setup(function()
-    emu = h.emulator()
+    emu.start()
     -- What the API says for project 15, to compare the output with.
-    expected = assert(emu.client:get_base_project_day_stat { id = 15, start = "2021-04-09",
+    expected = assert(emu.admin:get_base_project_day_stat { id = 15, start = "2021-04-09",
       ["end"] = "2021-04-15" }).data
   end)
-  teardown(function() emu.stop() end)
-  before_each(function() emu.reset() end)
+  teardown(emu.stop)
+  before_each(emu.reset)
 
-  local function run(args, opts)
-    local argv = { SCRIPT }
-    for _, a in ipairs(args) do argv[#argv + 1] = a end
-    return h.run(emu, argv, opts)
-  end
+  local run = support.script_runner(emu, SCRIPT)
 
   local function sum(key)
     local s = 0
@@ -141,7 +138,7 @@ describe("stats.lua", function()
 
     it("exits 1 for a name two projects have", function()
       for _ = 1, 2 do
-        assert(emu.client:create_base_project { name = "twin", region = "eu-west-1",
+        assert(emu.admin:create_base_project { name = "twin", region = "eu-west-1",
           type = "AVR", buckets = { 8881 } })
       end
       local r = run { "twin", "2021-04-09", "2021-04-10" }

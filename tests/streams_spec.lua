@@ -3,27 +3,20 @@
 -- came back, for every operation of the area; the stream life cycle (add,
 -- list, pause, restart, delete); results, state history and recordings;
 -- 404 and 422 answers.
-local support = dofile("tests/support.lua")
-local unchecked = dofile("tests/unchecked.lua")
+local here = debug.getinfo(1, "S").source:match("^@(.-)[^/]*$")
+local support = dofile(here .. "support.lua")
+local unchecked = dofile(here .. "unchecked.lua")
 
 local TOKEN = "streams-spec-token"
 local PID, STREAM = 17913, "s-XXXXXX"      -- seeded; the stream's config records
 local QUIET_STREAM = "s-Jq2n5T"            -- seeded; its config does not record
 local emu = support.emulator(TOKEN)
-local new_client, last_request = emu.new_client, emu.last_request
+local last_request = emu.last_request
 local wire_body, query_has, utc_stamp = support.wire_body, support.query_has, support.utc_stamp
 local read_file = support.read_file
 local client
 
-setup(emu.start)
-teardown(emu.stop)
-
-before_each(function()
-  emu.reset()
-  client = new_client()
-end)
-
-after_each(function() client:close() end)
+emu.hook(_ENV, function(c) client = c end)
 
 local function create_project(fields)
   local args = { name = "morning shows", region = "eu-west-1", buckets = { 23, 8881 },

@@ -2,11 +2,16 @@
 -- (fresh clients, the request log, faults, the request count), the request
 -- log's entries, temporary files, and curl.
 --
---   local support = dofile("tests/support.lua")   -- from the repository root
+--   -- found beside the spec, whatever the working directory:
+--   local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 --   local emu = support.emulator(TOKEN)
 --   setup(emu.start)         -- spawns it; emu.url, emu.admin from then on
 --   teardown(emu.stop)
 --   before_each(emu.reset)   -- seed data again, no faults, empty request log
+--
+-- or, for a spec that wants a fresh client for each test:
+--   local client
+--   emu.hook(_ENV, function(c) client = c end)
 --
 -- Busted's own functions (assert.*, setup...) are not visible in a file
 -- loaded this way: `assert` here is Lua's. The acrcloud modules are loaded
@@ -14,9 +19,12 @@
 -- the rest without loading those.
 local M = {}
 
+-- The repository's root, from where this file lives (tests/support.lua).
+M.ROOT = (debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") or "") .. ".."
+
 -- The emulator --------------------------------------------------------------
 
--- emulator(token) -> emu, whose functions need no `self`, so that they can
+-- emulator(token, opts) -> emu, whose functions need no `self`, so that they can
 -- be handed to busted as they are:
 --   emu.start(), emu.stop()       spawn it with an admin client; stop both
 --   emu.reset()                   back to the seed data, no faults armed, the
@@ -29,8 +37,18 @@ local M = {}
 --   emu.fault(spec)               arm a fault (POST /_emulator/faults)
 --   emu.request_count()           how many requests (admin ones too) it has
 --                                 received since it started
-function M.emulator(token)
-  local emu = {}
+--   emu.operations()              emu.requests() as "METHOD operation" strings
+--   emu.reports(pid, stream_id)   the user reports stored for a stream
+--   emu.hook(env, on_client)      wires start, stop and reset into busted's
+--                                 setup, teardown and before_each (env: the
+--                                 spec's _ENV); with on_client, a fresh client
+--                                 for each test, handed to on_client, closed
+--                                 after it
+-- opts.lifetime: seconds after which the emulator ends by itself even if the
+-- spec dies before stopping it.
+function M.emulator(token, options)
+  local lifetime = (options or {}).lifetime
+  local emu = { token = token }
 
   function emu.new_client(opts)
     opts = opts or {}
@@ -40,7 +58,7 @@ function M.emulator(token)
   end
 
   function emu.start()
-    emu.handle = require("acrcloud.emulator").spawn{ token = token }
+    emu.handle = require("acrcloud.emulator").spawn{ token = token, lifetime = lifetime }
     emu.url = emu.handle.url
     emu.admin = emu.new_client()
   end
@@ -69,6 +87,30 @@ function M.emulator(token)
 
   function emu.request_count()
     return assert(emu.admin:request("GET", "/_emulator/state")).data.requests
+  end
+
+  function emu.operations()
+    local out = {}
+    for i, r in ipairs(emu.requests()) do out[i] = r.method .. " " .. tostring(r.operation) end
+    return out
+  end
+
+  function emu.reports(pid, stream_id)
+    return assert(emu.admin:request("GET", "/_emulator/user-reports/" .. pid .. "/"
+      .. stream_id)).data
+  end
+
+  function emu.hook(env, on_client)
+    env.setup(emu.start)
+    env.teardown(emu.stop)
+    if not on_client then return env.before_each(emu.reset) end
+    local client
+    env.before_each(function()
+      emu.reset()
+      client = emu.new_client()
+      on_client(client)
+    end)
+    env.after_each(function() client:close() end)
   end
 
   return emu
@@ -114,13 +156,7 @@ end
 -- Files ---------------------------------------------------------------------
 
 -- A file's bytes, or nil when it cannot be opened (there is none).
-function M.read_file(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+M.read_file = require("acrcloud.files").read
 
 function M.write_file(path, bytes)
   local f = assert(io.open(path, "wb"))
@@ -155,6 +191,26 @@ function M.temp_files()
   return temp
 end
 
+-- A fresh temporary directory (mode 700).
+function M.tmpdir()
+  local p = os.tmpname()
+  os.remove(p)
+  assert(os.execute("mkdir -m 700 " .. M.q(p)))
+  return p
+end
+
+function M.rmdir(p)
+  if p and p:match("^/tmp/") then os.execute("rm -rf " .. M.q(p)) end
+end
+
+-- A loopback port with nothing listening on it.
+function M.closed_port()
+  local s = require("acrcloud.httpd").listen{ host = "127.0.0.1", port = 0 }
+  local port = s:port()
+  s:close()
+  return port
+end
+
 -- Shell ---------------------------------------------------------------------
 
 -- One word for sh, quoted.
@@ -182,6 +238,111 @@ function M.curl(method, url, o)
   local body = M.read_file(out) or ""
   os.remove(out)
   return tonumber(code), body
+end
+
+-- Scripts -------------------------------------------------------------------
+
+-- The token of the script specs' emulators.
+M.SCRIPT_TOKEN = "script-spec-token"
+
+-- A script's path as given when it is there from the working directory, else
+-- from the repository's root.
+local function script_path(path)
+  local f = path:sub(1, 1) ~= "/" and io.open(path)
+  if not f then return path:sub(1, 1) == "/" and path or M.ROOT .. "/" .. path end
+  f:close()
+  return path
+end
+
+local function interpreter()
+  return M.q(assert(os.getenv("ACRLUA"), "ACRLUA is not set"))
+end
+
+-- run_script(emu, argv, opts): runs argv (a list; argv[1] is the script) as
+-- a user would, a child process of $ACRLUA with emu's token and URL.
+-- opts.env adds environment variables (false removes one); opts.token =
+-- false runs with no token. Returns { code =, out =, err =, cmd = }.
+function M.run_script(emu, argv, opts)
+  opts = opts or {}
+  local env = {
+    ACRCLOUD_ACCESS_TOKEN = emu and emu.token or false,
+    ACRCLOUD_BASE_URL = emu and emu.url or false,
+    ACRLUA_PROGRESS = false,
+    ACRLUA_REPORT_CRASH_AFTER = false,
+  }
+  if opts.token == false then env.ACRCLOUD_ACCESS_TOKEN = false end
+  for k, v in pairs(opts.env or {}) do env[k] = v end
+  local parts = { "env" }
+  local names = {}
+  for k in pairs(env) do names[#names + 1] = k end
+  table.sort(names)
+  -- env wants every -u before the first NAME=VALUE.
+  for _, k in ipairs(names) do
+    if env[k] == false then parts[#parts + 1] = "-u " .. k end
+  end
+  for _, k in ipairs(names) do
+    if env[k] ~= false then parts[#parts + 1] = M.q(k .. "=" .. env[k]) end
+  end
+  parts[#parts + 1] = interpreter()
+  for i, a in ipairs(argv) do parts[#parts + 1] = M.q(i == 1 and script_path(a) or a) end
+  local out, err = os.tmpname(), os.tmpname()
+  local cmd = table.concat(parts, " ") .. " >" .. out .. " 2>" .. err .. " </dev/null"
+  local _, _, code = os.execute(cmd)
+  local r = { code = code, out = M.read_file(out), err = M.read_file(err), cmd = cmd }
+  os.remove(out)
+  os.remove(err)
+  return r
+end
+
+-- start_script(emu, argv, opts): argv started in the background as
+-- run_script would run it; its pid and the files its output goes to.
+function M.start_script(emu, argv, opts)
+  opts = opts or {}
+  local env = { "ACRCLOUD_ACCESS_TOKEN=" .. emu.token, "ACRCLOUD_BASE_URL=" .. emu.url }
+  for k, v in pairs(opts.env or {}) do env[#env + 1] = k .. "=" .. v end
+  local parts = { "env", "-u ACRLUA_PROGRESS", "-u ACRLUA_REPORT_CRASH_AFTER" }
+  for _, e in ipairs(env) do parts[#parts + 1] = M.q(e) end
+  parts[#parts + 1] = interpreter()
+  for i, a in ipairs(argv) do parts[#parts + 1] = M.q(i == 1 and script_path(a) or a) end
+  local out, err = os.tmpname(), os.tmpname()
+  local p = assert(io.popen(table.concat(parts, " ") .. " >" .. out .. " 2>" .. err
+    .. " </dev/null & echo $!"))
+  local pid = tonumber(p:read("l"))
+  p:close()
+  return { pid = pid, out = out, err = err }
+end
+
+-- interrupted(token, url, body) -> the output (stdout and stderr) of a
+-- script run by $ACRLUA that makes `client` for url, has itself sent SIGINT
+-- a second later, then runs `body` (Lua); and the seconds the run took.
+function M.interrupted(token, url, body)
+  local script = os.tmpname()
+  M.write_file(script, string.format([[
+local client = require("acrcloud").new{ token = %q, base_url = %q }
+os.execute("(sleep 1; kill -INT " .. require("acrcloud.process").getpid() .. ") &")
+]], token, url) .. body)
+  local started = os.time()
+  local p = assert(io.popen(string.format("%q %q 2>&1", os.getenv("ACRLUA"), script)))
+  local out = p:read("a")
+  p:close()
+  os.remove(script)
+  return out, os.time() - started
+end
+
+-- script_runner(emu, script) -> run(args, opts): run_script of script
+-- followed by args.
+function M.script_runner(emu, script)
+  return function(args, opts) return M.run_script(emu, { script, table.unpack(args) }, opts) end
+end
+
+-- Waits (up to `seconds`) until pred() is true; returns whether it became so.
+function M.wait_for(pred, seconds)
+  local deadline = os.time() + (seconds or 10)
+  while os.time() <= deadline do
+    if pred() then return true end
+    os.execute("sleep 0.05")
+  end
+  return pred()
 end
 
 return M

@@ -3,7 +3,7 @@
 -- region hosts resolved from the container and cached, signed requests,
 -- flat paginators.
 local acrcloud = require "acrcloud"
-local support = dofile("tests/support.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 local TOKEN = "transport-spec-token"
 local emu = support.emulator(TOKEN)
@@ -11,9 +11,7 @@ local new_client, last_request = emu.new_client, emu.last_request
 local request_count = emu.request_count
 local write_file, read_file = support.write_file, support.read_file
 
-setup(emu.start)
-teardown(emu.stop)
-before_each(emu.reset)
+emu.hook(_ENV)
 
 describe("multipart uploads", function()
   it("send the file as a part with its base name, and the fields as text", function()

@@ -206,7 +206,7 @@ end)
 
 -- Against glibc ---------------------------------------------------------------
 
-local support = dofile("tests/support.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 local q = support.q
 local ACRLUA = os.getenv("ACRLUA")
 local COMPARE = "tests/fixtures/tz/glibc_compare.lua"

@@ -2,28 +2,21 @@
 -- streams they import, their results, through the client; what went on the
 -- wire and what came back.
 local acrcloud = require "acrcloud"
-local support = dofile("tests/support.lua")
-local unchecked = dofile("tests/unchecked.lua")
+local here = debug.getinfo(1, "S").source:match("^@(.-)[^/]*$")
+local support = dofile(here .. "support.lua")
+local unchecked = dofile(here .. "unchecked.lua")
 
 local TOKEN = "ucf-spec-token"
 local PID = 10263 -- the seeded project, holding the docs' example results
 local emu = support.emulator(TOKEN)
-local new_client, last_request = emu.new_client, emu.last_request
+local last_request = emu.last_request
 local ids = support.ids
 local client
 
 -- GET a URL with curl, no token: status, body
 local function fetch(url) return support.curl("GET", url) end
 
-setup(emu.start)
-teardown(emu.stop)
-
-before_each(function()
-  emu.reset()
-  client = new_client()
-end)
-
-after_each(function() client:close() end)
+emu.hook(_ENV, function(c) client = c end)
 
 describe("UCF projects", function()
   it("list answers every project, filtered by region", function()

@@ -3,8 +3,9 @@
 -- and the readers that take their lists from the table (the reference, acr's
 -- help and completion, the annotations, the emulator, the config schema).
 local acrcloud = require "acrcloud"
-local support = dofile("tests/support.lua")
-local unchecked = dofile("tests/unchecked.lua")
+local here = debug.getinfo(1, "S").source:match("^@(.-)[^/]*$")
+local support = dofile(here .. "support.lua")
+local unchecked = dofile(here .. "unchecked.lua")
 
 local TOKEN = "values-spec-token"
 local emu = support.emulator(TOKEN)

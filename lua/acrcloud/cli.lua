@@ -131,7 +131,8 @@ M.CONNECTION_HELP = [[
 Connection:
   ACRCLOUD_ACCESS_TOKEN  the Console API token (never given on the command
                          line, where other users could see it)
-  ACRCLOUD_BASE_URL      the API base URL (default https://api-v2.acrcloud.com/api;
+  ACRCLOUD_BASE_URL      the API base URL (default ]] .. require("acrcloud").default_base_url
+  .. [[;
                          point it at the emulator to try things out)
   ACRCLOUD_PROFILE       the profile to use when --profile is not given
   --base-url URL         overrides everything else for the base URL
@@ -165,7 +166,36 @@ function M.connect(name, opts, options)
   end
   local ok, client = pcall(acrcloud.new, options)
   if not ok then M.die(name, client) end
-  return client, options.base_url or acrcloud.default_base_url
+  return client, M.base_url(options)
+end
+
+--- The base URL that options (from client_options) send requests to.
+function M.base_url(options)
+  return options.base_url or require("acrcloud").default_base_url
+end
+
+--- Finds a project: an id as it is, a name through the list that `list_op`
+-- (an operation of client:each) walks; `what` names one project in the
+-- messages ("base project"). Exits with a message when the list cannot be
+-- read or the name matches no project or several.
+function M.resolve_project(name, client, project, list_op, what)
+  if project:match("^%d+$") then return math.tointeger(tonumber(project)) end
+  local matches = {}
+  -- client:each raises the error object when a page cannot be fetched.
+  local ok, err = pcall(function()
+    for p in client:each(list_op, {}) do
+      if p.name == project then matches[#matches + 1] = p.id end
+    end
+  end)
+  if not ok then M.die(name, "cannot list " .. what .. "s: " .. tostring(err)) end
+  if #matches == 0 then M.die(name, string.format("no %s is named %q", what, project)) end
+  if #matches > 1 then
+    local ids = {}
+    for i, id in ipairs(matches) do ids[i] = tostring(id) end
+    M.die(name, string.format("%d %ss are named %q (ids %s); give the id",
+      #matches, what, project, table.concat(ids, ", ")))
+  end
+  return matches[1]
 end
 
 return M

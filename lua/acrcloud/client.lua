@@ -48,26 +48,22 @@ local function check_boolean(where, name, v)
   if type(v) ~= "boolean" then fail("%s: option '%s' must be a boolean", where, name) end
 end
 
-local function check_count(where, name, v)
-  if math.type(v) ~= "integer" or v < 0 then
-    fail("%s: option '%s' must be a whole number >= 0", where, name)
+-- A check that an option is an integer >= min, which the message calls
+-- `what` ("a whole number").
+local function check_integer(what, min)
+  return function(where, name, v)
+    if math.type(v) ~= "integer" or v < min then
+      fail("%s: option '%s' must be %s >= %d", where, name, what, min)
+    end
   end
 end
 
-local function check_positive(where, name, v)
-  if math.type(v) ~= "integer" or v < 1 then
-    fail("%s: option '%s' must be a whole number >= 1", where, name)
-  end
-end
+local check_count = check_integer("a whole number", 0)
+local check_positive = check_integer("a whole number", 1)
+local check_bytes = check_integer("a whole number of bytes", 1)
 
 local function check_function(where, name, v)
   if type(v) ~= "function" then fail("%s: option '%s' must be a function", where, name) end
-end
-
-local function check_bytes(where, name, v)
-  if math.type(v) ~= "integer" or v < 1 then
-    fail("%s: option '%s' must be a whole number of bytes >= 1", where, name)
-  end
 end
 
 -- Per-call options: the second argument of client:NAME, and the third
@@ -598,17 +594,22 @@ function methods.each(client, name, params, opts)
   -- the first page's request now, so that misuse raises here
   local first_req, first_err = guarded(2, page_request, first)
 
+  -- The body of page p as answered: raises unless it holds a data list.
+  local function checked(body, res, p)
+    if not body then raise(res, p) end
+    if type(body) ~= "table" or type(body.data) ~= "table" then
+      raise(core.error{ kind = "response", status = res.status, body = body, method = res.method,
+        url = res.url, message = name .. " answered without a data list" }, p)
+    end
+    return body
+  end
+
   local function fetch(page) -- one page, now
     local req, err = first_req, first_err
     if page ~= first then req, err = page_request(page) end
     if not req then raise(err, page) end
     local body, res = perform(client, req, op.method, opts)
-    if not body then raise(res, page) end
-    if type(body) ~= "table" or type(body.data) ~= "table" then
-      raise(core.error{ kind = "response", status = res.status, body = body, method = res.method,
-        url = res.url, message = name .. " answered without a data list" }, page)
-    end
-    return body
+    return checked(body, res, page)
   end
 
   local sched = new_scheduler(client, limit)
@@ -634,12 +635,7 @@ function methods.each(client, name, params, opts)
     end
     local body, res = ahead[p][2], ahead[p][3]
     ahead[p], scheduled = nil, scheduled - 1
-    if not body then raise(res, p) end
-    if type(body) ~= "table" or type(body.data) ~= "table" then
-      raise(core.error{ kind = "response", status = res.status, body = body, method = res.method,
-        url = res.url, message = name .. " answered without a data list" }, p)
-    end
-    return body
+    return checked(body, res, p)
   end
 
   local done = false

@@ -170,11 +170,12 @@ function M.quote(value)
   return s
 end
 
---- Formats one record (array of values) as a CSV line ending in "\n".
-function M.format_row(values)
+--- Formats one record (array of values) as a CSV line ending in `eol`
+-- (default "\n").
+function M.format_row(values, eol)
   local out = {}
   for i, v in ipairs(values) do out[i] = M.quote(v) end
-  return table.concat(out, ",") .. "\n"
+  return table.concat(out, ",") .. (eol or "\n")
 end
 
 return M

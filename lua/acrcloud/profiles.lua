@@ -361,20 +361,7 @@ function M.write(path, profiles)
     os.remove(tmp)
     return nil, "cannot make " .. tmp .. " private (mode 0600)"
   end
-  local f, err = io.open(tmp, "wb")
-  if not f then return nil, err end
-  local wrote, werr = f:write(M.serialize(profiles))
-  local closed, cerr = f:close()
-  if not wrote or not closed then
-    os.remove(tmp)
-    return nil, tostring(werr or cerr)
-  end
-  local renamed, rerr = os.rename(tmp, path)
-  if not renamed then
-    os.remove(tmp)
-    return nil, rerr
-  end
-  return true
+  return require("acrcloud.files").write_atomically(path, M.serialize(profiles), tmp)
 end
 
 return M

@@ -121,9 +121,7 @@ end
 
 -- One CSV record (RFC 4180), CRLF-terminated.
 function M.record(values)
-  local out = {}
-  for i, v in ipairs(values) do out[i] = csv.quote(v) end
-  return table.concat(out, ",") .. "\r\n"
+  return csv.format_row(values, "\r\n")
 end
 
 return M

@@ -25,6 +25,7 @@
 local acrcloud = require "acrcloud"
 local callbacks = require "acrcloud.callbacks"
 local httpd = require "acrcloud.httpd"
+local origin = require "acrcloud.origin"
 local process = require "acrcloud.process"
 
 local M = {}
@@ -71,13 +72,6 @@ local function key_checker(key)
   end
 end
 
-local function url_host(host)
-  if host == "0.0.0.0" then return "127.0.0.1" end
-  if host == "::" then return "[::1]" end
-  if host:find(":", 1, true) then return "[" .. host .. "]" end
-  return host
-end
-
 -- receiver.new(opts) -> receiver. opts: host, port, db (an open store),
 -- key, log (a file, default io.stderr; false for none), project_pattern,
 -- and the limits of M.DEFAULTS. Raises when it cannot listen.
@@ -97,7 +91,7 @@ function M.new(opts)
   end
   self.http = httpd.listen(listen)
   self.port = self.http:port()
-  self.url = "http://" .. url_host(listen.host) .. ":" .. self.port .. "/callback"
+  self.url = origin.http(listen.host, self.port) .. "/callback"
   self.counts = { posts = 0, stored = 0, duplicates = 0, refused = 0, failed = 0 }
   return self
 end

@@ -162,31 +162,35 @@ end
 
 -- Connections ------------------------------------------------------------------------
 
+-- The LuaSQL driver of each kind of target: its name, what connect takes,
+-- and the message when the connection is refused.
+local DRIVERS = {
+  sqlite = { name = "sqlite3", product = "SQLite",
+    source = function(target) return target.path end,
+    refused = function(target, err)
+      return "cannot open " .. target.path .. ": " .. tostring(err)
+    end },
+  postgres = { name = "postgres", product = "PostgreSQL",
+    source = function(target) return target.conninfo end,
+    -- libpq's messages name host and port, never the password.
+    refused = function(target, err)
+      return "cannot connect to " .. M.redact(target.conninfo) .. ": " ..
+        tostring(err):gsub("^LuaSQL: ", ""):gsub("%s+$", "")
+    end },
+}
+
 local function connect(target)
-  if target.kind == "sqlite" then
-    local ok, driver = pcall(require, "luasql.sqlite3")
-    if not ok then
-      return nil, "SQLite support needs LuaSQL's sqlite3 driver (Debian: lua-sql-sqlite3)"
-    end
-    local env = driver.sqlite3()
-    local conn, err = env:connect(target.path)
-    if not conn then
-      env:close()
-      return nil, "cannot open " .. target.path .. ": " .. tostring(err)
-    end
-    return env, conn
-  end
-  local ok, driver = pcall(require, "luasql.postgres")
+  local d = DRIVERS[target.kind == "sqlite" and "sqlite" or "postgres"]
+  local ok, driver = pcall(require, "luasql." .. d.name)
   if not ok then
-    return nil, "PostgreSQL support needs LuaSQL's postgres driver (Debian: lua-sql-postgres)"
+    return nil, string.format("%s support needs LuaSQL's %s driver (Debian: lua-sql-%s)",
+      d.product, d.name, d.name)
   end
-  local env = driver.postgres()
-  local conn, err = env:connect(target.conninfo)
+  local env = driver[d.name]()
+  local conn, err = env:connect(d.source(target))
   if not conn then
     env:close()
-    -- libpq's messages name host and port, never the password.
-    return nil, "cannot connect to " .. M.redact(target.conninfo) .. ": " ..
-      tostring(err):gsub("^LuaSQL: ", ""):gsub("%s+$", "")
+    return nil, d.refused(target, err)
   end
   return env, conn
 end

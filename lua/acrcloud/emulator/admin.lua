@@ -53,7 +53,7 @@ routes[#routes + 1] = { "GET", "/_emulator/state", function(server)
 end }
 
 routes[#routes + 1] = { "POST", "/_emulator/reset", function(server)
-  server.state = state_mod.new()
+  server.state = state_mod.new(server.seeders)
   server.faults:clear()
   server.deliveries:clear()
   server.recent = {}
@@ -81,7 +81,7 @@ routes[#routes + 1] = { "GET", "/_emulator/user-reports/{pid}/{stream_id}",
     if not project.streams[params.stream_id] then
       common.not_found("BmCsStream", params.stream_id)
     end
-    local list = server.state.user_reports[project.id .. "/" .. params.stream_id] or {}
+    local list = server.state.user_reports[state_mod.report_key(project.id, params.stream_id)] or {}
     return 200, { data = json.array(list) }
   end }
 

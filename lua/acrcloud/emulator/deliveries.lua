@@ -198,6 +198,13 @@ function Deliveries:plan(state, now)
     d.seq = self.seq
     out[#out + 1] = d
   end
+  -- A state callback of project p (its callback_state cs) for a source.
+  local function add_state(p, cs, src, change)
+    local body, ctype, stamp = state_payload(src, change.code, change.at, cs.send_type, p)
+    add({ at = change.at, callback = "state", kind = "state", project = p, url = cs.url,
+      stream_id = src.stream_id, timestamp = stamp, code = change.code, body = body,
+      content_type = ctype })
+  end
   local all = projects(state)
   for _, p in ipairs(all) do
     local cr = result_url(p)
@@ -227,10 +234,7 @@ function Deliveries:plan(state, now)
     if cs and now > cs.watermark then
       for _, src in ipairs(p.sources) do
         for _, change in ipairs(results.outage_changes(src.source, cs.watermark, now)) do
-          local body, ctype, stamp = state_payload(src, change.code, change.at, cs.send_type, p)
-          add({ at = change.at, callback = "state", kind = "state", project = p, url = cs.url,
-            stream_id = src.stream_id, timestamp = stamp, code = change.code, body = body,
-            content_type = ctype })
+          add_state(p, cs, src, change)
         end
       end
     end
@@ -244,10 +248,7 @@ function Deliveries:plan(state, now)
         (change.area == "cs" or p.record.channels[change.channel_id] ~= nil)
       if cs and concerned and change.at >= cs.watermark then
         local src = { stream_id = change.stream_id, stream_name = change.stream_name }
-        local body, ctype, stamp = state_payload(src, change.code, change.at, cs.send_type, p)
-        add({ at = change.at, callback = "state", kind = "state", project = p, url = cs.url,
-          stream_id = src.stream_id, timestamp = stamp, code = change.code, body = body,
-          content_type = ctype })
+        add_state(p, cs, src, change)
       end
     end
   end

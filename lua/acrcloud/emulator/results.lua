@@ -14,6 +14,7 @@
 -- with each other.
 local catalog = require "acrcloud.emulator.catalog"
 local json = require "acrcloud.emulator.json"
+local random = require "acrcloud.emulator.random"
 local validate = require "acrcloud.emulator.validate"
 
 local M = {}
@@ -66,14 +67,7 @@ function M.rng(seed)
   return setmetatable({ x = x }, Rng)
 end
 
-function Rng:next()
-  local x = self.x
-  x = x ~ ((x << 13) & 0xffffffff)
-  x = x ~ (x >> 17)
-  x = x ~ ((x << 5) & 0xffffffff)
-  self.x = x
-  return x
-end
+function Rng:next() return random.advance(self, "x") end
 
 -- An integer in [a, b].
 function Rng:int(a, b)

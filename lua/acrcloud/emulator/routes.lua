@@ -21,9 +21,10 @@ M.AREAS = { "base_projects", "bd_projects", "user_reports", "buckets", "streams"
 -- it as ctx.bound[param], or answers 404 (before validation, as Laravel's
 -- route model binding does).
 function M.load()
-  local handlers, rules, bindings = {}, {}, {}
+  local handlers, rules, bindings, seeders = {}, {}, {}, {}
   for _, area in ipairs(M.AREAS) do
     local mod = require("acrcloud.emulator.handlers." .. area)
+    seeders[#seeders + 1] = mod.seed
     for name, fn in pairs(mod.handlers) do
       assert(not handlers[name], "two handlers for " .. name)
       handlers[name] = fn
@@ -31,7 +32,7 @@ function M.load()
     for name, r in pairs(mod.rules or {}) do rules[name] = r end
     for _, b in ipairs(mod.bindings or {}) do bindings[#bindings + 1] = b end
   end
-  return handlers, rules, bindings
+  return handlers, rules, bindings, seeders
 end
 
 function M.operations()

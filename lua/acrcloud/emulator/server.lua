@@ -12,6 +12,7 @@ local faults_mod = require "acrcloud.emulator.faults"
 local httpd = require "acrcloud.httpd"
 local json = require "acrcloud.emulator.json"
 local multipart = require "acrcloud.emulator.multipart"
+local origin = require "acrcloud.origin"
 local presigned = require "acrcloud.emulator.presigned"
 local process = require "acrcloud.process"
 local routes = require "acrcloud.emulator.routes"
@@ -36,13 +37,6 @@ local REASONS = {
 -- What a "undecodable" fault answers: JSON cut off in the middle.
 M.UNDECODABLE_BODY = '{"data":[{"id":1,"name":'
 
-local function url_host(host)
-  if host == "0.0.0.0" then return "127.0.0.1" end
-  if host == "::" then return "[::1]" end
-  if host:find(":", 1, true) then return "[" .. host .. "]" end
-  return host
-end
-
 -- emulator server: M.new{ host = "127.0.0.1", port = 0, token = "...",
 --   quiet = false, log = io.stderr, mount = "/api", operations = <table> }
 function M.new(opts)
@@ -56,10 +50,10 @@ function M.new(opts)
   self.log_file = opts.log or io.stderr
   self.mount = opts.mount or "/api"
   self.operations = opts.operations or routes.operations()
-  self.handlers, self.rules, self.bindings = routes.load()
+  self.handlers, self.rules, self.bindings, self.seeders = routes.load()
   self.router = routes.build(self.operations, self.handlers, self.rules, self.bindings)
   self.admin = admin.router()
-  self.state = state_mod.new()
+  self.state = state_mod.new(self.seeders)
   self.faults = faults_mod.new()
   self.deliveries = deliveries.new()
   self.pending = {}
@@ -67,7 +61,7 @@ function M.new(opts)
   self.request_count = 0
   self.http = httpd.listen({ host = host, port = opts.port or 0 })
   self.port = self.http:port()
-  self.origin = "http://" .. url_host(host) .. ":" .. self.port
+  self.origin = origin.http(host, self.port)
   self.url = self.origin .. self.mount
   return self
 end

@@ -4,6 +4,7 @@
 -- sequence. Records keep the fields the spec shows; the views in the handler
 -- files turn them into response shapes.
 local null = require("acrcloud.emulator.json").null
+local random = require "acrcloud.emulator.random"
 local validate = require "acrcloud.emulator.validate"
 
 local M = {}
@@ -148,8 +149,11 @@ local function new_collection(records, first_id)
   return col
 end
 
--- state.new() -> a fresh state holding the seed data
-function M.new()
+-- state.new(seeders) -> a fresh state holding the seed data, with that of
+-- the handler areas added by `seeders` (a list of functions of the state,
+-- from routes.load: the areas are not required from here, as they require
+-- this module).
+function M.new(seeders)
   local self = setmetatable({}, State)
   self.clock_offset = 0 -- seconds the clock was advanced by
   self.buckets = new_collection(seed_buckets, 1)
@@ -172,10 +176,7 @@ function M.new()
   self.user_report_seq = 984589 -- the spec's example id is 984590
   self.random = 0x2545F491     -- deterministic keys, run after run
   -- Each handler area may add collections and seed data of its own.
-  for _, area in ipairs(require("acrcloud.emulator.routes").AREAS) do
-    local mod = require("acrcloud.emulator.handlers." .. area)
-    if mod.seed then mod.seed(self) end
-  end
+  for _, seed in ipairs(seeders or {}) do seed(self) end
   return self
 end
 
@@ -226,14 +227,9 @@ function State:count(name)
   return n
 end
 
--- xorshift32: keys and secrets that look random but repeat run after run.
+-- Keys and secrets that look random but repeat run after run.
 function State:next_random()
-  local x = self.random
-  x = x ~ ((x << 13) & 0xffffffff)
-  x = x ~ (x >> 17)
-  x = x ~ ((x << 5) & 0xffffffff)
-  self.random = x
-  return x
+  return random.advance(self, "random")
 end
 
 function State:random_string(n, alphabet)
@@ -290,10 +286,16 @@ function State:add_stream(project, stream)
   return stream
 end
 
+-- The key of a stream's user reports in state.user_reports: "pid/stream_id",
+-- or "bd:pid/channel_id" for a Broadcast Database channel (area "bd").
+function M.report_key(pid, stream_id, area)
+  return (area and area .. ":" or "") .. pid .. "/" .. stream_id
+end
+
 -- User reports of a stream, or of a Broadcast Database channel when `area`
 -- is "bd" (stored as "bd:pid/channel_id", apart from the streams').
 function State:reports_for(pid, stream_id, area)
-  local key = (area and area .. ":" or "") .. pid .. "/" .. stream_id
+  local key = M.report_key(pid, stream_id, area)
   local list = self.user_reports[key]
   if not list then
     list = {}

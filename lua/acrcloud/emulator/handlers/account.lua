@@ -2,13 +2,13 @@
 -- and prices (official CLI only). The docs give the metadata track fields;
 -- the billing and price shapes come from what the CLI reads, the rest is
 -- invented (see the README notes).
+local area = require "acrcloud.emulator.area"
 local catalog = require "acrcloud.emulator.catalog"
 local common = require "acrcloud.emulator.common"
 local json = require "acrcloud.emulator.json"
 local validate = require "acrcloud.emulator.validate"
 
-local M = { handlers = {}, rules = {} }
-local H, R = M.handlers, M.rules
+local M, H, R = area.new()
 
 -- The account the token belongs to; `uid` parameters naming another one are
 -- refused, as they are for a token without admin rights.

@@ -1,16 +1,16 @@
 -- Base (recognition) projects: spec/base-projects.txt.
+local area = require "acrcloud.emulator.area"
 local common = require "acrcloud.emulator.common"
 local json = require "acrcloud.emulator.json"
 local validate = require "acrcloud.emulator.validate"
 
-local M = { handlers = {}, rules = {} }
-local H, R = M.handlers, M.rules
+local M, H, R = area.new()
 
 -- Operations below /base-projects/{id} get the project as ctx.bound.id
 -- (a 404 when there is none, before any validation).
 M.bindings = {
   { path = "/base-projects/{id}", param = "id", model = "BaseProject",
-    find = function(ctx, id) return ctx.state:get("base_projects", id) end },
+    find = area.finder("base_projects") },
 }
 
 local TYPES = { "AVR", "LCD", "HR" }

@@ -5,6 +5,7 @@
 -- acrcloud.emulator.results, as the Custom Streams ones do. A channel's
 -- state is the catalogue's status_code: ACRCloud runs these channels, a
 -- project cannot pause them.
+local area = require "acrcloud.emulator.area"
 local common = require "acrcloud.emulator.common"
 local json = require "acrcloud.emulator.json"
 local results = require "acrcloud.emulator.results"
@@ -12,12 +13,11 @@ local state_mod = require "acrcloud.emulator.state"
 local streams = require "acrcloud.emulator.handlers.streams"
 local validate = require "acrcloud.emulator.validate"
 
-local M = { handlers = {}, rules = {} }
-local H, R = M.handlers, M.rules
+local M, H, R = area.new()
 
 local null = json.null
 
-local function find_project(ctx, id) return ctx.state:get("bd_projects", id) end
+local find_project = area.finder("bd_projects")
 
 M.bindings = {
   { path = "/bm-bd-projects/{pid}", param = "pid", model = "BmBdProject", find = find_project },
@@ -225,7 +225,7 @@ function H.delete_channels(ctx)
   local project = project_of(ctx)
   for _, ch in ipairs(channels_named(project, ctx.params.channel_ids)) do
     project.channels[ch.id] = nil
-    ctx.state.user_reports["bd:" .. project.id .. "/" .. ch.id] = nil
+    ctx.state.user_reports[state_mod.report_key(project.id, ch.id, "bd")] = nil
   end
   return 204
 end

@@ -1,14 +1,14 @@
 -- Broadcast Database (BM-Database) projects: spec/bd-projects.txt.
+local area = require "acrcloud.emulator.area"
 local common = require "acrcloud.emulator.common"
 local json = require "acrcloud.emulator.json"
 local validate = require "acrcloud.emulator.validate"
 
-local M = { handlers = {}, rules = {} }
-local H, R = M.handlers, M.rules
+local M, H, R = area.new()
 
 M.bindings = {
   { path = "/bm-bd-projects/{id}", param = "id", model = "BmBdProject",
-    find = function(ctx, id) return ctx.state:get("bd_projects", id) end },
+    find = area.finder("bd_projects") },
 }
 
 local PROJECT = { "id", "name", "uid", "region", "bucket_ids", "updated_at", "created_at",

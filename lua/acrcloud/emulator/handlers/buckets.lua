@@ -6,14 +6,15 @@
 -- Shapes not in the inventory are invented; the emulator's README section
 -- says which. Audio files answer state 0 (processing) to their upload and
 -- 1 (ready) on every read after it.
+local area = require "acrcloud.emulator.area"
 local common = require "acrcloud.emulator.common"
 local json = require "acrcloud.emulator.json"
+local random = require "acrcloud.emulator.random"
 local validate = require "acrcloud.emulator.validate"
 
-local M = { handlers = {}, rules = {} }
-local H, R = M.handlers, M.rules
+local M, H, R = area.new()
 
-local function find_bucket(ctx, id) return ctx.state:get("buckets", id) end
+local find_bucket = area.finder("buckets")
 
 -- Every operation below a bucket finds it first (404 before validation).
 -- The bucket's own operations name it {id}, the rest {bucket_id}.
@@ -52,12 +53,7 @@ local HEX = "0123456789abcdef"
 local function acr_id(state)
   local out = {}
   for i = 1, 32 do
-    local x = state.buckets_random
-    x = x ~ ((x << 13) & 0xffffffff)
-    x = x ~ (x >> 17)
-    x = x ~ ((x << 5) & 0xffffffff)
-    state.buckets_random = x
-    local k = x % 16 + 1
+    local k = random.advance(state, "buckets_random") % 16 + 1
     out[i] = HEX:sub(k, k)
   end
   return table.concat(out)

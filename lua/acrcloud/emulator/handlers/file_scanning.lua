@@ -8,14 +8,15 @@
 -- Scanning is immediate but observable: a file is created (or rescanned) in
 -- state 0 "processing" and its scan finishes when it is next read (list or
 -- get), giving state 1 with results, or -1 "no results" for an empty upload.
+local area = require "acrcloud.emulator.area"
 local catalog = require "acrcloud.emulator.catalog"
 local common = require "acrcloud.emulator.common"
 local json = require "acrcloud.emulator.json"
 local presigned = require "acrcloud.emulator.presigned"
+local random = require "acrcloud.emulator.random"
 local validate = require "acrcloud.emulator.validate"
 
-local M = { handlers = {}, rules = {} }
-local H, R = M.handlers, M.rules
+local M, H, R = area.new()
 
 local UID = 1
 local AUDIO_TYPES = { "linein", "recorded" }
@@ -44,23 +45,16 @@ end
 
 M.bindings = {
   { path = "/fs-containers/{id}", param = "id", model = "FsContainer",
-    find = function(ctx, id) return ctx.state:get("fs_containers", id) end },
+    find = area.finder("fs_containers") },
   { path = "/fs-containers/{container_id}", param = "container_id", model = "FsContainer",
-    find = function(ctx, id) return ctx.state:get("fs_containers", id) end },
+    find = area.finder("fs_containers") },
   { path = "/fs-containers/{container_id}/files/{file_id}", param = "file_id", model = "FsFile",
     find = function(ctx, id) return find_file(ctx.state, ctx.bound.container_id, id) end },
 }
 
 -- Identifiers that look random but repeat run after run, from a generator of
 -- this area's own (so that other areas' keys do not depend on uploads).
-local function next_random(state)
-  local x = state.fs_random
-  x = x ~ ((x << 13) & 0xffffffff)
-  x = x ~ (x >> 17)
-  x = x ~ ((x << 5) & 0xffffffff)
-  state.fs_random = x
-  return x
-end
+local function next_random(state) return random.advance(state, "fs_random") end
 
 local function random_hex(state, n)
   local out = {}

@@ -14,12 +14,12 @@
 --   3014 Invalid Signature            the signature does not match
 -- A matching sample gives the same track every time (chosen by a hash of
 -- its bytes).
+local area = require "acrcloud.emulator.area"
 local catalog = require "acrcloud.emulator.catalog"
 local common = require "acrcloud.emulator.common"
 local json = require "acrcloud.emulator.json"
 
-local M = { handlers = {}, rules = {} }
-local H = M.handlers
+local M, H = area.new()
 
 -- The documented limit of a sample.
 M.MAX_SAMPLE = 5 * 1024 * 1024

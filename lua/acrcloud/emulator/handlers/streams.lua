@@ -7,15 +7,16 @@
 -- can be reached, which the emulator decides by the reserved top-level
 -- domain: every URL on a host under ".invalid" (RFC 2606). Results, state
 -- history and recordings come from acrcloud.emulator.results.
+local area = require "acrcloud.emulator.area"
 local common = require "acrcloud.emulator.common"
 local json = require "acrcloud.emulator.json"
+local report_key = require("acrcloud.emulator.state").report_key
 local results = require "acrcloud.emulator.results"
 local validate = require "acrcloud.emulator.validate"
 
-local M = { handlers = {}, rules = {} }
-local H, R = M.handlers, M.rules
+local M, H, R = area.new()
 
-local function find_project(ctx, id) return ctx.state:get("cs_projects", id) end
+local find_project = area.finder("cs_projects")
 
 -- The inventory names the project `id`, `pid` or `project_id` depending on
 -- the path; each spelling gets the same lookup.
@@ -293,7 +294,7 @@ end
 
 function H.delete_cs_project(ctx)
   local rec = project_of(ctx)
-  for sid in pairs(rec.streams) do ctx.state.user_reports[rec.id .. "/" .. sid] = nil end
+  for sid in pairs(rec.streams) do ctx.state.user_reports[report_key(rec.id, sid)] = nil end
   ctx.state:remove("cs_projects", rec.id)
   return 204
 end
@@ -522,7 +523,7 @@ function H.delete_streams(ctx)
   local project = project_of(ctx)
   for _, s in ipairs(streams_named(project, ctx.params.stream_ids)) do
     project.streams[s.stream_id] = nil
-    ctx.state.user_reports[project.id .. "/" .. s.stream_id] = nil
+    ctx.state.user_reports[report_key(project.id, s.stream_id)] = nil
     ctx.state:announce({ at = ctx.state:now(), area = "cs", pid = project.id,
       stream_id = s.stream_id, stream_name = s.name, code = 10 })
   end

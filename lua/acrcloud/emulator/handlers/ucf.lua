@@ -5,6 +5,7 @@
 --
 -- A UCF result is a piece of unknown audio heard `num` times on the
 -- project's streams; its "details" are those detections.
+local area = require "acrcloud.emulator.area"
 local catalog = require "acrcloud.emulator.catalog"
 local common = require "acrcloud.emulator.common"
 local json = require "acrcloud.emulator.json"
@@ -12,8 +13,7 @@ local presigned = require "acrcloud.emulator.presigned"
 local state_mod = require "acrcloud.emulator.state"
 local validate = require "acrcloud.emulator.validate"
 
-local M = { handlers = {}, rules = {} }
-local H, R = M.handlers, M.rules
+local M, H, R = area.new()
 
 local UID = 1
 local TYPES = { "BM", "FILES" }
@@ -34,7 +34,7 @@ local function find_result(state, project, ucf_id)
   end
 end
 
-local function find_project(ctx, id) return ctx.state:get("ucf_projects", id) end
+local find_project = area.finder("ucf_projects")
 
 M.bindings = {
   { path = "/ucf-projects/{id}", param = "id", model = "UcfProject", find = find_project },

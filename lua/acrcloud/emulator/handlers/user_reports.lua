@@ -5,11 +5,11 @@
 -- minutes with the sign of JavaScript's getTimezoneOffset (UTC+8 -> -480),
 -- so UTC = local + timeoffset minutes: with -480, local 11:55:49 is 03:55:49
 -- UTC, as in the spec's example.
+local area = require "acrcloud.emulator.area"
 local json = require "acrcloud.emulator.json"
 local validate = require "acrcloud.emulator.validate"
 
-local M = { handlers = {}, rules = {} }
-local H, R = M.handlers, M.rules
+local M, H, R = area.new()
 
 -- The project, stream and channel are found by the bindings of the streams
 -- (handlers/streams.lua) and bd_channels areas: ctx.bound.pid and
