@@ -47,6 +47,7 @@
 --              for a legacy post), legacy (true for a legacy post)
 -- Optional fields absent from the post are nil in the event.
 local acrcloud = require "acrcloud"
+local form = require "acrcloud.form"
 
 local M = {}
 
@@ -187,23 +188,8 @@ end
 
 -- Bodies ------------------------------------------------------------------------
 
-local function unescape(s)
-  s = s:gsub("+", " ")
-  return (s:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
-end
-
--- "a=1&b=x%20y" -> { a = "1", b = "x y" }: a repeated name keeps its last
--- value, as PHP (and so the public receivers) does.
-function M.parse_form(body)
-  local out = {}
-  for pair in body:gmatch("[^&]+") do
-    local k, v = pair:match("^([^=]*)=(.*)$")
-    if not k then k, v = pair, "" end
-    k = unescape(k)
-    if k ~= "" then out[k] = unescape(v) end
-  end
-  return out
-end
+-- "a=1&b=x%20y" -> { a = "1", b = "x y" } (acrcloud.form).
+M.parse_form = form.decode
 
 local function media_type(headers)
   local ct = headers and (headers["content-type"] or headers["Content-Type"]) or ""

@@ -13,6 +13,7 @@
 --    message, or a list of { key, message } pairs for nested fields.
 --
 -- Unknown query and body fields are ignored, as Laravel ignores them.
+local form = require "acrcloud.form"
 local json = require "acrcloud.emulator.json"
 
 local M = {}
@@ -146,23 +147,8 @@ end
 
 -- Query strings ------------------------------------------------------------
 
-local function unescape(s)
-  s = s:gsub("+", " ")
-  return (s:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
-end
-
--- "a=1&b=x%20y" -> { a = "1", b = "x y" }; a repeated name keeps its last
--- value, as PHP does.
-function M.parse_query(q)
-  local out = {}
-  for pair in (q or ""):gmatch("[^&]+") do
-    local k, v = pair:match("^([^=]*)=(.*)$")
-    if not k then k, v = pair, "" end
-    k = unescape(k)
-    if k ~= "" then out[k] = unescape(v) end
-  end
-  return out
-end
+-- "a=1&b=x%20y" -> { a = "1", b = "x y" } (acrcloud.form).
+M.parse_query = form.decode
 
 -- Parameters ---------------------------------------------------------------
 
