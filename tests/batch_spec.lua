@@ -119,6 +119,19 @@ describe("batch", function()
     assert.equal(1, results[2][2].attempts)
   end)
 
+  it("waits, without spinning, for a slot for a retry that is due", function()
+    -- concurrency 1: the retry of the first call is due while the second
+    -- call holds the only slot for 2 s
+    fault{ operation = "list_buckets", status = 503, count = 1 }
+    fault{ operation = "get_base_project", delay = 2, count = 1 }
+    local cpu = os.clock()
+    local results = new_client():batch({ { "list_buckets", {} },
+      { "get_base_project", { id = 15 } } }, { concurrency = 1 })
+    cpu = os.clock() - cpu
+    assert.same({ 2, 200 }, { results[1][2].attempts, results[2][2].status })
+    assert.is_true(cpu < 0.5, string.format("%.2f s of CPU for 2 s of waiting", cpu))
+  end)
+
   it("takes per-call options: raw answers, output files, uploads", function()
     local client = new_client()
     local out = temp.name()

@@ -409,32 +409,35 @@ function Scheduler:launch(job)
   end
 end
 
--- Starts what may start now; returns the time of the next thing to start
--- (a retry's time, or the rate limit's), or nil.
+-- Starts what may start now: retries whose time has come, then new jobs,
+-- each as a free slot and the rate limit allow. Returns when to look again
+-- (the rate limit's time, or the next retry's), or nil when only a finishing
+-- transfer can let anything start.
 function Scheduler:launch_ready()
-  local now, wake = core.now(), nil
+  local now = core.now()
   local i = 1
   while i <= #self.waiting and self.nrunning < self.limit do
     local job = self.waiting[i]
-    if job.due <= now then
+    if job.due > now then
+      i = i + 1
+    else
+      local wait = throttle(self.state)
+      if wait > 0 then return now + wait end
       table.remove(self.waiting, i)
       self:launch(job)
-    else
-      wake = math.min(wake or job.due, job.due)
-      i = i + 1
     end
   end
   while self.nrunning < self.limit and self.head <= self.tail do
     local wait = throttle(self.state)
-    if wait > 0 then
-      wake = math.min(wake or now + wait, now + wait)
-      break
-    end
+    if wait > 0 then return now + wait end
     local job = self.queue[self.head]
     self.queue[self.head] = nil
     self.head = self.head + 1
     self:launch(job)
   end
+  -- Every slot busy: a retry that is due waits for one, not for the clock.
+  if self.nrunning >= self.limit then return nil end
+  local wake
   for _, job in ipairs(self.waiting) do wake = math.min(wake or job.due, job.due) end
   return wake
 end
