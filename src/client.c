@@ -164,11 +164,7 @@ void acr_check_url(lua_State *L, const char *what, const char *url,
                    int allow_http) {
   int https = strncmp(url, "https://", 8) == 0;
   int http = strncmp(url, "http://", 7) == 0;
-  const char *host = url + (https ? 8 : 7);
-  const char *at = NULL, *end = host + strcspn(host, "/?#");
-  for (const char *p = host; p < end; p++)
-    if (*p == '@') at = p;
-  if (at) host = at + 1;
+  const char *end, *host = acr_url_host(url, &end);
   const char *port =
       host < end && *host == '[' ? memchr(host, ']', end - host) : NULL;
   port = memchr(port ? port : host, ':', (size_t)(end - (port ? port : host)));

@@ -102,17 +102,28 @@ void acr_errors_open(lua_State *L) {
   lua_pop(L, 1);
 }
 
-void acr_push_redacted_url(lua_State *L, const char *url) {
+const char *acr_url_host(const char *url, const char **end) {
   const char *scheme = strstr(url, "://");
   const char *host = scheme ? scheme + 3 : url;
-  size_t hostlen = strcspn(host, "/?#");
-  const char *at = memchr(host, '@', hostlen);
-  if (!at) {
+  const char *stop = host + strcspn(host, "/?#");
+  /* The user information ends at the authority's last '@': a password
+   * may hold one. */
+  for (const char *p = host; p < stop; p++)
+    if (*p == '@') host = p + 1;
+  if (end) *end = stop;
+  return host;
+}
+
+void acr_push_redacted_url(lua_State *L, const char *url) {
+  const char *scheme = strstr(url, "://");
+  const char *authority = scheme ? scheme + 3 : url;
+  const char *host = acr_url_host(url, NULL);
+  if (host == authority) {
     lua_pushstring(L, url);
     return;
   }
-  lua_pushlstring(L, url, (size_t)(host - url));
-  lua_pushfstring(L, "***%s", at);
+  lua_pushlstring(L, url, (size_t)(authority - url));
+  lua_pushfstring(L, "***@%s", host);
   lua_concat(L, 2);
 }
 

@@ -23,6 +23,10 @@ int acr_push_error(lua_State *L, const char *kind, const char *message,
 /* core.error(fields) -> fields, made an error object. */
 int acr_error_new(lua_State *L);
 
+/* The start of url's host, past any user:password@ (up to the
+ * authority's last '@'); *end (if end) is set to where the authority ends. */
+const char *acr_url_host(const char *url, const char **end);
+
 /* Pushes url with any user:password@ replaced by ***@. */
 void acr_push_redacted_url(lua_State *L, const char *url);
 

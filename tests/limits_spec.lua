@@ -62,6 +62,10 @@ describe("acrcloud.new refuses", function()
     local described = c:prepare("list_buckets", {})
     assert.is_nil(described.url:find("hunter2", 1, true))
     c:close()
+    -- a password holding an '@': hidden up to the last one
+    local msg2 = refusal{ token = "t", base_url = "http://user:hun@ter2@api.example.com/api" }
+    assert.is_nil(msg2:find("ter2", 1, true))
+    assert.matches("'http://%*%*%*@api%.example%.com/api'", msg2)
   end)
 
   it("byte caps that are not whole numbers >= 1", function()
