@@ -7,6 +7,7 @@
 #include <lauxlib.h>
 
 #include "acrcloud.h"
+#include "call.h"
 #include "client.h"
 #include "endpoints.h"
 #include "errors.h"
@@ -183,6 +184,8 @@ static void push_operations(lua_State *L) {
 static void push_core(lua_State *L) {
   static const luaL_Reg builders[] = {
       {"build", acr_request_build},
+      {"method", acr_call_method},
+      {"check_options", acr_request_check_options},
       {"build_request", acr_request_build_custom},
       {"build_upload", acr_request_build_upload},
       {"describe", acr_request_describe},

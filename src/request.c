@@ -86,18 +86,86 @@ static acr_request *new_request(lua_State *L, acr_client *c, const char *method,
   return r;
 }
 
-/* Applies the per-call options at opts_idx (a table checked by the
- * composites, or nil): raw, max_body, max_output. */
-static void apply_options(lua_State *L, acr_request *r, int opts_idx,
-                          const char *where) {
+/* The per-call options: client:NAME's second argument, a batch entry's
+ * third, client:request's third (which has its own keys too). */
+typedef enum { OPT_BOOLEAN, OPT_COUNT, OPT_BYTES, OPT_REQUEST } acr_opt_kind;
+
+static const struct {
+  const char *name;
+  acr_opt_kind kind;
+} call_options[] = {{"raw", OPT_BOOLEAN},        {"retries", OPT_COUNT},
+                    {"idempotent", OPT_BOOLEAN}, {"max_body", OPT_BYTES},
+                    {"max_output", OPT_BYTES},   {"query", OPT_REQUEST},
+                    {"body", OPT_REQUEST},       {"content_type", OPT_REQUEST},
+                    {NULL, OPT_BOOLEAN}};
+
+/* Raises unless the value at -1 suits option i. */
+static void check_option(lua_State *L, size_t i, const char *where) {
+  const char *name = call_options[i].name;
+  switch (call_options[i].kind) {
+  case OPT_BOOLEAN:
+    if (!lua_isboolean(L, -1))
+      luaL_error(L, "%s: option '%s' must be a boolean", where, name);
+    break;
+  case OPT_COUNT:
+    if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 0)
+      luaL_error(L, "%s: option '%s' must be a whole number >= 0", where, name);
+    break;
+  case OPT_BYTES:
+    if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1)
+      luaL_error(L, "%s: option '%s' must be a whole number of bytes >= 1",
+                 where, name);
+    break;
+  case OPT_REQUEST: /* checked where client:request reads them */ break;
+  }
+}
+
+void acr_check_call_options(lua_State *L, int idx, const char *where,
+                            int request) {
+  if (lua_isnoneornil(L, idx)) return;
+  if (!lua_istable(L, idx))
+    luaL_error(L, "%s: options must be a table, got %s", where,
+               luaL_typename(L, idx));
+  idx = lua_absindex(L, idx);
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    const char *key =
+        lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+    size_t i = 0;
+    while (call_options[i].name &&
+           !(key && strcmp(key, call_options[i].name) == 0 &&
+             (request || call_options[i].kind != OPT_REQUEST)))
+      i++;
+    if (!call_options[i].name)
+      luaL_error(L, "%s: unknown option '%s'", where,
+                 luaL_tolstring(L, -2, NULL));
+    check_option(L, i, where);
+    lua_pop(L, 1);
+  }
+}
+
+/* core.check_options(where, opts[, request]) -> opts, or {} for nil */
+int acr_request_check_options(lua_State *L) {
+  const char *where = luaL_checkstring(L, 1);
+  acr_check_call_options(L, 2, where, lua_toboolean(L, 3));
+  if (lua_isnoneornil(L, 2))
+    lua_newtable(L);
+  else
+    lua_pushvalue(L, 2);
+  return 1;
+}
+
+/* Applies the per-call options at opts_idx (checked, or nil): raw,
+ * max_body, max_output. */
+static void apply_options(lua_State *L, acr_request *r, int opts_idx) {
   if (!lua_istable(L, opts_idx)) return;
-  lua_getfield(L, opts_idx, "raw");
-  r->raw = r->raw || lua_toboolean(L, -1);
-  lua_pop(L, 1);
-  r->spec.max_body =
-      acr_opt_bytes(L, opts_idx, "max_body", r->spec.max_body, where);
-  r->spec.max_output =
-      acr_opt_bytes(L, opts_idx, "max_output", r->spec.max_output, where);
+  if (lua_getfield(L, opts_idx, "raw") == LUA_TBOOLEAN)
+    r->raw = r->raw || lua_toboolean(L, -1);
+  if (lua_getfield(L, opts_idx, "max_body") == LUA_TNUMBER)
+    r->spec.max_body = (size_t)lua_tointeger(L, -1);
+  if (lua_getfield(L, opts_idx, "max_output") == LUA_TNUMBER)
+    r->spec.max_output = (size_t)lua_tointeger(L, -1);
+  lua_pop(L, 3);
 }
 
 /* Raises unless the client has a token; returns 1. */
@@ -323,10 +391,16 @@ int acr_request_own_host(lua_State *L) {
 }
 
 int acr_request_build(lua_State *L) {
-  acr_client *c = acr_client_check(L, 1);
+  acr_client_check(L, 1);
   const acr_endpoint *ep = check_endpoint(L, 2);
   lua_settop(L, 5);
   lua_insert(L, 4); /* the region at 4, the options at 5 */
+  acr_check_call_options(L, 5, ep->name, 0);
+  return acr_request_build_op(L, ep);
+}
+
+int acr_request_build_op(lua_State *L, const acr_endpoint *ep) {
+  acr_client *c = lua_touserdata(L, 1);
   if (lua_isnil(L, 3)) {
     lua_newtable(L);
     lua_replace(L, 3);
@@ -345,7 +419,7 @@ int acr_request_build(lua_State *L) {
   acr_request *r = new_request(L, c, ep->method, 7, 8); /* 10 */
   if (ep->auth == ACR_AUTH_BEARER) r->bearer = need_token(L, c);
   r->raw = ep->response == ACR_RESPONSE_RAW;
-  apply_options(L, r, 5, ep->name);
+  apply_options(L, r, 5);
   push_output_param(L, ep, 3);
   r->output = r->spec.output = lua_tostring(L, -1);
   keep(L, 10, UV_EXTRA); /* the path, kept alive */
@@ -393,6 +467,7 @@ int acr_request_build_custom(lua_State *L) {
   const char *path = luaL_checkstring(L, 3);
   luaL_checktype(L, 4, LUA_TTABLE);
   lua_settop(L, 4);
+  acr_check_call_options(L, 4, "request", 1);
   if (path[0] != '/' || acr_has_control(path) || strchr(path, ' '))
     return luaL_error(L,
                       "request: the path must start with '/' and hold no "
@@ -421,7 +496,7 @@ int acr_request_build_custom(lua_State *L) {
   }
   acr_request *r = new_request(L, c, method, 6, 7); /* 9 */
   r->bearer = need_token(L, c);
-  apply_options(L, r, 4, "request");
+  apply_options(L, r, 4);
   set_headers(L, 9, 0, type, 0);
   lua_settop(L, 9);
   return 1;

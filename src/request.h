@@ -12,6 +12,7 @@
 #include <lua.h>
 
 #include "client.h"
+#include "endpoints.h"
 #include "http.h"
 
 #define ACR_REQUEST_MT "acrcloud.request"
@@ -39,7 +40,18 @@ void acr_request_push_client(lua_State *L, int idx);
  * raw, max_body, max_output), or false when
  * the operation's {region} host needs the region of a container that the
  * caller must look up (then called again with it). */
+/* Raises unless the table at idx (or nil) holds only per-call options of
+ * the right types, naming `where`; request: client:request's keys too. */
+void acr_check_call_options(lua_State *L, int idx, const char *where,
+                            int request);
+int acr_request_check_options(lua_State *L);
+
+/* core.build(client, name, params, options, region) */
 int acr_request_build(lua_State *L);
+/* Its body, for an endpoint already found: the client at 1, the params at
+ * 3, the region at 4 and the checked options at 5. Pushes the request, or
+ * false when the region must be asked of a container first. */
+int acr_request_build_op(lua_State *L, const acr_endpoint *ep);
 /* core.build_request(client, method, path, {query, body, content_type, raw})
  * -> request */
 int acr_request_build_custom(lua_State *L);

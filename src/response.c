@@ -2,33 +2,34 @@
 
 #include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 #include <lauxlib.h>
 
 #include "errors.h"
 #include "json.h"
 
-/* Pushes {name = value} from the raw header block, names lowercased; repeated
- * headers are joined with ", ". */
-static void push_headers(lua_State *L, const acr_buf *raw) {
+/* Pushes {name = value} from the raw header block (len bytes at raw, or
+ * NULL), names lowercased; repeated headers are joined with ", ". */
+static void push_headers(lua_State *L, const char *raw, size_t len) {
+  const char *stop = raw ? raw + len : NULL;
   int lines = 0;
-  for (const char *p = raw->data; p && (p = strchr(p, '\n')); p++)
+  for (const char *p = raw; p && (p = memchr(p, '\n', (size_t)(stop - p))); p++)
     lines++;
   lua_createtable(L, 0, lines > 2 ? lines - 2 : 0); /* less status, blank */
-  if (!raw->data) return;
-  const char *line = strstr(raw->data, "\r\n"); /* skip the status line */
+  if (!raw) return;
+  const char *line = memchr(raw, '\n', len); /* skip the status line */
   char name[64];
-  while (line && line[2]) {
-    line += 2;
-    const char *end = strstr(line, "\r\n");
-    if (!end) end = line + strlen(line);
+  while (line && ++line < stop) {
+    const char *end = memchr(line, '\n', (size_t)(stop - line));
+    if (!end) end = stop;
     const char *colon = memchr(line, ':', (size_t)(end - line));
     if (colon) {
       const char *v = colon + 1;
       while (v < end && (*v == ' ' || *v == '\t'))
         v++;
       const char *ve = end;
-      while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+      while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t' || ve[-1] == '\r'))
         ve--;
       size_t n = (size_t)(colon - line);
       if (n < sizeof name) {
@@ -49,8 +50,89 @@ static void push_headers(lua_State *L, const acr_buf *raw) {
       }
       lua_rawset(L, -3);
     }
-    line = *end ? end : NULL;
+    line = end < stop ? end : NULL;
   }
+}
+
+/* ---- res.headers, made on first use ----
+ * Most callers never read the headers, and making their table is a sixth
+ * of a raw call. So a response keeps the raw header block in a metatable
+ * of its own, and `headers` becomes a plain field of the response the first
+ * time it is read (res.headers, or pairs(res)). */
+
+/* Pushes res.headers of the response at idx, made now from the block in
+ * its metatable if it was not yet. */
+static void push_lazy_headers(lua_State *L, int idx) {
+  lua_pushliteral(L, "headers");
+  if (lua_rawget(L, idx) != LUA_TNIL) return;
+  int top = lua_gettop(L); /* the nil: the table takes its place */
+  size_t len = 0;
+  const char *raw = NULL;
+  if (lua_getmetatable(L, idx) &&
+      lua_getfield(L, -1, "header_block") == LUA_TSTRING)
+    raw = lua_tolstring(L, -1, &len);
+  push_headers(L, raw, len);
+  lua_copy(L, -1, top);
+  lua_settop(L, top);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, idx, "headers");
+}
+
+static int response_index(lua_State *L) {
+  if (lua_type(L, 2) != LUA_TSTRING ||
+      strcmp(lua_tostring(L, 2), "headers") != 0)
+    return 0;
+  push_lazy_headers(L, 1);
+  return 1;
+}
+
+static int response_next(lua_State *L) {
+  lua_settop(L, 2);
+  if (lua_next(L, 1)) return 2;
+  lua_pushnil(L);
+  return 1;
+}
+
+/* pairs(res) lists the headers too. */
+static int response_pairs(lua_State *L) {
+  push_lazy_headers(L, 1);
+  lua_pushcfunction(L, response_next);
+  lua_pushvalue(L, 1);
+  lua_pushnil(L);
+  return 3;
+}
+
+/* Whether the block has a header that the composites read on success
+ * (X-RateLimit-*, X-Rate-Limit-*): then the table is made at once. */
+static int has_rate_limit(const char *raw, size_t len) {
+  static const char *const prefixes[] = {"x-ratelimit-", "x-rate-limit-"};
+  const char *stop = raw + len;
+  for (const char *p = raw; p && (p = memchr(p, '\n', (size_t)(stop - p)));) {
+    p++;
+    for (size_t i = 0; i < 2; i++) {
+      size_t n = strlen(prefixes[i]);
+      if ((size_t)(stop - p) > n && strncasecmp(p, prefixes[i], n) == 0)
+        return 1;
+    }
+  }
+  return 0;
+}
+
+/* Sets the headers of the response table at -1: now, or on first use. */
+static void set_response_headers(lua_State *L, const acr_buf *raw) {
+  if (!raw->data || has_rate_limit(raw->data, raw->len)) {
+    push_headers(L, raw->data, raw->len);
+    lua_setfield(L, -2, "headers");
+    return;
+  }
+  lua_createtable(L, 0, 3);
+  lua_pushlstring(L, raw->data, raw->len);
+  lua_setfield(L, -2, "header_block");
+  lua_pushcfunction(L, response_index);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, response_pairs);
+  lua_setfield(L, -2, "__pairs");
+  lua_setmetatable(L, -2);
 }
 
 /* On an HTTP error, copies message and field errors from the server's JSON
@@ -114,7 +196,7 @@ static int push_bad_answer(lua_State *L, acr_request *r, int body_idx,
   lua_setfield(L, -2, "status");
   lua_pushboolean(L, 1);
   lua_setfield(L, -2, "sent");
-  push_headers(L, &t->headers);
+  push_headers(L, t->headers.data, t->headers.len);
   lua_setfield(L, -2, "headers");
   if (decoded) {
     fill_http_error(L, body_idx);
@@ -145,8 +227,7 @@ static int push_outcome(lua_State *L, acr_request *r) {
   lua_createtable(L, 0, 6); /* room for attempts and rate_limit too */
   lua_pushinteger(L, t->status);
   lua_setfield(L, -2, "status");
-  push_headers(L, &t->headers);
-  lua_setfield(L, -2, "headers");
+  set_response_headers(L, &t->headers);
   lua_pushstring(L, r->spec.method);
   lua_setfield(L, -2, "method");
   acr_push_redacted_url(L, r->spec.url);

@@ -45,11 +45,9 @@ static int files_readable(acr_request *r) {
   return 0;
 }
 
-/* Starts the request at idx. Returns 1 when it runs, 0 when it ended
+/* Starts request r of client c. Returns 1 when it runs, 0 when it ended
  * before anything was sent (its outcome says why). */
-static int start(lua_State *L, int idx) {
-  acr_request *r = acr_request_check(L, idx);
-  acr_client *c = open_client(L, idx);
+static int start(lua_State *L, acr_request *r, acr_client *c) {
   if (r->xfer.state != ACR_TRANSFER_IDLE)
     return luaL_error(L, "acrcloud: the request is already under way");
   if (!files_readable(r)) return 0;
@@ -58,17 +56,21 @@ static int start(lua_State *L, int idx) {
   return acr_transfer_start(c->driver, &r->xfer, &r->spec) == ACR_HTTP_OK;
 }
 
-/* core.send(request) -> body, response | nil, err: one request, waited for.
- * Transfers of a batch under way go on meanwhile. */
-static int send(lua_State *L) {
-  acr_request *r = acr_request_check(L, 1);
-  acr_client *c = open_client(L, 1);
-  if (start(L, 1)) {
+int acr_transport_send(lua_State *L, int idx) {
+  acr_request *r = acr_request_check(L, idx);
+  acr_client *c = open_client(L, idx);
+  if (start(L, r, c)) {
     while (r->xfer.state == ACR_TRANSFER_RUNNING)
       acr_driver_run(c->driver, 1000);
     acr_transfer_settle(&r->xfer);
   }
   return acr_response_push(L, r);
+}
+
+/* core.send(request) -> body, response | nil, err: one request, waited for.
+ * Transfers of a batch under way go on meanwhile. */
+static int send(lua_State *L) {
+  return acr_transport_send(L, 1);
 }
 
 static void push_running(lua_State *L) {
@@ -83,7 +85,7 @@ static void push_running(lua_State *L) {
  * (core.result tells how). */
 static int start_l(lua_State *L) {
   acr_request *r = acr_request_check(L, 1);
-  int running = start(L, 1);
+  int running = start(L, r, open_client(L, 1));
   if (running) {
     push_running(L);
     lua_pushvalue(L, 1);

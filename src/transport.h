@@ -13,4 +13,8 @@
  * clear_interrupt to the table at the top. */
 void acr_transport_register(lua_State *L);
 
+/* Sends the request at idx and waits for it: pushes body, response or nil,
+ * err, as core.send does. Returns 2. */
+int acr_transport_send(lua_State *L, int idx);
+
 #endif

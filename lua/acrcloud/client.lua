@@ -66,10 +66,9 @@ local function check_function(where, name, v)
   if type(v) ~= "function" then fail("%s: option '%s' must be a function", where, name) end
 end
 
--- Per-call options: the second argument of client:NAME, and the third
--- element of a batch entry.
-local CALL_OPTIONS = { raw = check_boolean, retries = check_count, idempotent = check_boolean,
-  max_body = check_bytes, max_output = check_bytes }
+-- Per-call options (the second argument of client:NAME, the third element
+-- of a batch entry, client:request's third) are checked in C, by the
+-- builders and core.check_options (src/request.c).
 
 local NO_OPTIONS = {}
 
@@ -188,9 +187,10 @@ local function rate_limit(headers)
 end
 
 -- Adds what the headers tell to a response or an error: rate_limit, and for
--- an error retry_after.
+-- an error retry_after. (A response whose headers say neither has them made
+-- on first use: rawget leaves them unmade.)
 local function annotate(res, failed)
-  local headers = res.headers
+  local headers = rawget(res, "headers")
   if not headers then return end
   res.rate_limit = rate_limit(headers)
   if failed then res.retry_after = retry_after(headers["retry-after"]) end
@@ -248,13 +248,29 @@ local function interrupted_error(method, url)
 end
 
 -- Sends req (method is its HTTP method) until it succeeds or must not be sent
--- again. Returns body, res or nil, err; both carry `attempts`.
-local function perform(client, req, method, opts)
+-- again. Returns body, res or nil, err; both carry `attempts`. Given body,
+-- res, req was sent once already (by an operation's method, src/call.c) and
+-- they are what came of it.
+local function perform(client, req, method, opts, body, res)
+  opts = opts or NO_OPTIONS
   local state = core.state(client)
   local retries = opts.retries or state.retries
-  core.clear_interrupt()
   local attempt = 0
+  if res == nil then core.clear_interrupt() else attempt = 1 end
   while true do
+    if attempt > 0 then
+      annotate(res, body == nil)
+      res.attempts = attempt
+      if body ~= nil then return body, res end
+      local delay = retry_delay(method, res, attempt, retries, opts.idempotent)
+      if not delay then return nil, res end
+      if state.on_retry then state.on_retry(attempt, res, delay) end
+      if not core.sleep(delay) then
+        local err = interrupted_error(method, res.url)
+        err.attempts, err.previous = attempt, res
+        return nil, err
+      end
+    end
     local wait = throttle(state)
     while wait > 0 do
       if not core.sleep(wait) then
@@ -264,18 +280,7 @@ local function perform(client, req, method, opts)
       wait = throttle(state)
     end
     attempt = attempt + 1
-    local body, res = core.send(req)
-    annotate(res, body == nil)
-    res.attempts = attempt
-    if body ~= nil then return body, res end
-    local delay = retry_delay(method, res, attempt, retries, opts.idempotent)
-    if not delay then return nil, res end
-    if state.on_retry then state.on_retry(attempt, res, delay) end
-    if not core.sleep(delay) then
-      local err = interrupted_error(method, res.url)
-      err.attempts, err.previous = attempt, res
-      return nil, err
-    end
+    body, res = core.send(req)
   end
 end
 
@@ -313,31 +318,24 @@ local function build(client, op, params, opts)
   return core.build(client, op.name, params, opts, region)
 end
 
-local function build_call(client, op, params, opts)
-  opts = check_options(op.name, opts, CALL_OPTIONS)
-  local req, err = build(client, op, params, opts)
-  return req, req and opts or err
-end
-
+-- The methods of operations are in C (src/call.c), but for those whose
+-- region may have to be asked of a container first.
 for name, op in pairs(ops) do
-  methods[name] = function(client, params, opts)
-    local req, checked = guarded(2, build_call, client, op, params, opts)
-    if not req then return nil, checked end
-    local body, res = perform(client, req, op.method, checked)
-    return body, res
+  if op.region_from then
+    methods[name] = function(client, params, opts)
+      local req, err = guarded(2, build, client, op, params, opts)
+      if not req then return nil, err end
+      local body, res = perform(client, req, op.method, opts)
+      return body, res
+    end
+  else
+    methods[name] = core.method(name, perform)
   end
 end
 
-local REQUEST_OPTIONS = {
-  query = function() end, body = function() end, content_type = function() end,
-  raw = check_boolean, retries = check_count, idempotent = check_boolean,
-  max_body = check_bytes, max_output = check_bytes,
-}
-
 -- client:request(method, path, {query =, body =, content_type =, raw =, ...})
 local function build_custom(client, method, path, opts)
-  if opts == nil then opts = {} end
-  opts = check_options("request", opts, REQUEST_OPTIONS)
+  opts = core.check_options("request", opts, true)
   return core.build_request(client, method, path, opts), opts
 end
 
@@ -503,10 +501,10 @@ function methods.batch(client, calls, opts)
       fail("batch: entry %d: %s", i, type(entry) ~= "table" and "must be a table"
         or string.format("unknown operation '%s'", tostring(entry[1])))
     end
-    local ok, copts = pcall(check_options, op.name, entry[3], CALL_OPTIONS)
-    if not ok then fail("batch: entry %d: %s", i, copts) end
+    local copts = entry[3]
     local built, req, err = pcall(guarded, 1, build, client, op, entry[2], copts)
     if not built then fail("batch: entry %d: %s", i, req) end
+    copts = copts or NO_OPTIONS -- checked by the builder
     local idempotent = copts.idempotent
     if idempotent == nil then idempotent = opts.idempotent end
     jobs[i] = { index = i, req = req, err = err, method = op.method,
@@ -581,12 +579,15 @@ function methods.each(client, name, params, opts)
     if not first or first < 1 then fail("each: page must be a positive integer") end
   end
   local limit = opts.concurrency or 1
+  -- what each page's request takes of the options
+  local call_opts = { retries = opts.retries, idempotent = opts.idempotent,
+    max_body = opts.max_body }
 
   local function page_request(page)
     local p = {}
     for k, v in pairs(base) do p[k] = v end
     p.page = page
-    return build(client, op, p, opts)
+    return build(client, op, p, call_opts)
   end
 
   local function raise(err, page)
