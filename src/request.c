@@ -60,6 +60,15 @@ void acr_request_push_client(lua_State *L, int idx) {
   lua_getiuservalue(L, idx, UV_CLIENT);
 }
 
+void acr_request_push_url(lua_State *L, int idx) {
+  acr_request *r = lua_touserdata(L, idx);
+  const char *scheme = strstr(r->spec.url, "://");
+  if (scheme && acr_url_host(r->spec.url, NULL) == scheme + 3)
+    lua_getiuservalue(L, idx, UV_URL); /* nothing to hide: the same string */
+  else
+    acr_push_redacted_url(L, r->spec.url);
+}
+
 /* Pushes a new request for the client at 1, with the method, the URL at
  * url_idx and the body (a string or nil) at body_idx. */
 static acr_request *new_request(lua_State *L, acr_client *c, const char *method,

@@ -35,6 +35,8 @@ void acr_request_open(lua_State *L);
 acr_request *acr_request_check(lua_State *L, int idx);
 /* Pushes the client the request at idx was built for. */
 void acr_request_push_client(lua_State *L, int idx);
+/* Pushes the request's URL as errors and responses show it (redacted). */
+void acr_request_push_url(lua_State *L, int idx);
 
 /* core.build(client, name, params, options, region) -> request (options:
  * raw, max_body, max_output), or false when

@@ -109,7 +109,7 @@ static int has_rate_limit(const char *raw, size_t len) {
   const char *stop = raw + len;
   for (const char *p = raw; p && (p = memchr(p, '\n', (size_t)(stop - p)));) {
     p++;
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < 2 && (*p == 'x' || *p == 'X'); i++) {
       size_t n = strlen(prefixes[i]);
       if ((size_t)(stop - p) > n && strncasecmp(p, prefixes[i], n) == 0)
         return 1;
@@ -207,7 +207,7 @@ static int push_bad_answer(lua_State *L, acr_request *r, int body_idx,
   return 2;
 }
 
-static int push_outcome(lua_State *L, acr_request *r) {
+static int push_outcome(lua_State *L, acr_request *r, int req_idx) {
   acr_transfer *t = &r->xfer;
   if (t->result != ACR_HTTP_OK) return push_failure(L, r);
   int ok = t->status >= 200 && t->status < 300;
@@ -230,13 +230,14 @@ static int push_outcome(lua_State *L, acr_request *r) {
   set_response_headers(L, &t->headers);
   lua_pushstring(L, r->spec.method);
   lua_setfield(L, -2, "method");
-  acr_push_redacted_url(L, r->spec.url);
+  acr_request_push_url(L, req_idx);
   lua_setfield(L, -2, "url");
   return 2;
 }
 
-int acr_response_push(lua_State *L, acr_request *r) {
-  int n = push_outcome(L, r);
+int acr_response_push(lua_State *L, int req_idx) {
+  acr_request *r = lua_touserdata(L, req_idx);
+  int n = push_outcome(L, r, lua_absindex(L, req_idx));
   acr_transfer_free(&r->xfer);
   return n;
 }

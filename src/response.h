@@ -11,8 +11,8 @@
 
 #include "request.h"
 
-/* Pushes body, response or nil, err for the finished request r, and frees
- * the outcome's buffers. Returns 2. */
-int acr_response_push(lua_State *L, acr_request *r);
+/* Pushes body, response or nil, err for the finished request at req_idx,
+ * and frees the outcome's buffers. Returns 2. */
+int acr_response_push(lua_State *L, int req_idx);
 
 #endif

@@ -64,7 +64,7 @@ int acr_transport_send(lua_State *L, int idx) {
       acr_driver_run(c->driver, 1000);
     acr_transfer_settle(&r->xfer);
   }
-  return acr_response_push(L, r);
+  return acr_response_push(L, idx);
 }
 
 /* core.send(request) -> body, response | nil, err: one request, waited for.
@@ -131,7 +131,7 @@ static int result(lua_State *L) {
   lua_pushnil(L);
   lua_rawsetp(L, -2, r);
   lua_pop(L, 1);
-  return acr_response_push(L, r);
+  return acr_response_push(L, 1);
 }
 
 /* core.abort(request): stops it if it runs; its outcome is "interrupted". */

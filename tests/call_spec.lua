@@ -90,3 +90,17 @@ describe("a response's headers", function()
     assert.same({ remaining = 3 }, res.rate_limit)
   end)
 end)
+
+describe("acrlua", function()
+  it("runs the collector in the mode lua5.4 runs it in (generational)", function()
+    local function mode(interpreter)
+      local p = assert(io.popen(string.format("%q -e %q", interpreter,
+        'io.write(collectgarbage("incremental"))')))
+      local out = p:read("a")
+      p:close()
+      return out
+    end
+    assert.equal("generational", mode(os.getenv("ACRLUA")))
+    assert.equal(mode("lua5.4"), mode(os.getenv("ACRLUA")))
+  end)
+end)
