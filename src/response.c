@@ -55,27 +55,62 @@ static void push_headers(lua_State *L, const char *raw, size_t len) {
 }
 
 /* ---- res.headers, made on first use ----
- * Most callers never read the headers, and making their table is a sixth
- * of a raw call. So a response keeps the raw header block in a metatable
- * of its own, and `headers` becomes a plain field of the response the first
- * time it is read (res.headers, or pairs(res)). */
+ * Most callers never read the headers, and making their table was a sixth
+ * of a raw call. So a response's raw header block waits in a weak-keyed
+ * table (response -> block), and `headers` becomes a plain field of the
+ * response the first time it is read (res.headers, or pairs(res)), through
+ * the metatable all such responses share. */
 
-/* Pushes res.headers of the response at idx, made now from the block in
- * its metatable if it was not yet. */
+static const char key_blocks = 0, key_mt = 0; /* registry keys */
+
+static int response_index(lua_State *L);
+static int response_pairs(lua_State *L);
+
+/* Pushes the registry's table under key, made by make on first use. */
+static void push_registry_table(lua_State *L, const void *key,
+                                void (*make)(lua_State *L)) {
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, key) == LUA_TTABLE) return;
+  lua_pop(L, 1);
+  make(L);
+  lua_pushvalue(L, -1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, key);
+}
+
+static void make_blocks(lua_State *L) {
+  lua_newtable(L);
+  lua_createtable(L, 0, 1);
+  lua_pushliteral(L, "k");
+  lua_setfield(L, -2, "__mode");
+  lua_setmetatable(L, -2);
+}
+
+static void make_mt(lua_State *L) {
+  lua_createtable(L, 0, 2);
+  lua_pushcfunction(L, response_index);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, response_pairs);
+  lua_setfield(L, -2, "__pairs");
+}
+
+/* Pushes res.headers of the response at idx, made now from its waiting
+ * block if it was not yet. */
 static void push_lazy_headers(lua_State *L, int idx) {
   lua_pushliteral(L, "headers");
   if (lua_rawget(L, idx) != LUA_TNIL) return;
-  int top = lua_gettop(L); /* the nil: the table takes its place */
+  lua_pop(L, 1);
+  push_registry_table(L, &key_blocks, make_blocks);
+  lua_pushvalue(L, idx);
+  lua_rawget(L, -2);
   size_t len = 0;
-  const char *raw = NULL;
-  if (lua_getmetatable(L, idx) &&
-      lua_getfield(L, -1, "header_block") == LUA_TSTRING)
-    raw = lua_tolstring(L, -1, &len);
+  const char *raw = lua_tolstring(L, -1, &len);
   push_headers(L, raw, len);
-  lua_copy(L, -1, top);
-  lua_settop(L, top);
   lua_pushvalue(L, -1);
   lua_setfield(L, idx, "headers");
+  lua_pushvalue(L, idx); /* the block is not needed any more */
+  lua_pushnil(L);
+  lua_rawset(L, -5);
+  lua_replace(L, -3);
+  lua_pop(L, 1);
 }
 
 static int response_index(lua_State *L) {
@@ -125,13 +160,12 @@ static void set_response_headers(lua_State *L, const acr_buf *raw) {
     lua_setfield(L, -2, "headers");
     return;
   }
-  lua_createtable(L, 0, 3);
+  push_registry_table(L, &key_blocks, make_blocks);
+  lua_pushvalue(L, -2);
   lua_pushlstring(L, raw->data, raw->len);
-  lua_setfield(L, -2, "header_block");
-  lua_pushcfunction(L, response_index);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, response_pairs);
-  lua_setfield(L, -2, "__pairs");
+  lua_rawset(L, -3);
+  lua_pop(L, 1);
+  push_registry_table(L, &key_mt, make_mt);
   lua_setmetatable(L, -2);
 }
 
@@ -224,7 +258,7 @@ static int push_outcome(lua_State *L, acr_request *r, int req_idx) {
     decoded = acr_json_decode(L, t->body.data, t->body.len);
   int body = lua_gettop(L);
   if (!ok || !decoded) return push_bad_answer(L, r, body, decoded);
-  lua_createtable(L, 0, 6); /* room for attempts and rate_limit too */
+  lua_createtable(L, 0, 4); /* status, method, url, attempts */
   lua_pushinteger(L, t->status);
   lua_setfield(L, -2, "status");
   set_response_headers(L, &t->headers);
