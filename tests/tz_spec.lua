@@ -13,17 +13,17 @@ describe("acrcloud.tz.check", function()
     assert.equal("UTC", tz.check("Z"))
   end)
 
-  it("rejects a name that does not exist instead of falling back to UTC", function()
-    local ok, err = tz.check("Europe/Atlantis")
-    assert.is_nil(ok)
-    assert.matches('unknown time zone "Europe/Atlantis"', err, 1, true)
-  end)
-
-  it("rejects files in the zone directory that are not zones", function()
-    local ok, err = tz.check("zone.tab")
-    assert.is_nil(ok)
-    assert.matches("not a zone file", err, 1, true)
-  end)
+  for _, case in ipairs {
+    { "rejects a name that does not exist instead of falling back to UTC", "Europe/Atlantis",
+      'unknown time zone "Europe/Atlantis"' },
+    { "rejects files in the zone directory that are not zones", "zone.tab", "not a zone file" },
+  } do
+    it(case[1], function()
+      local ok, err = tz.check(case[2])
+      assert.is_nil(ok)
+      assert.matches(case[3], err, 1, true)
+    end)
+  end
 
   it("rejects path tricks and odd characters", function()
     for _, bad in ipairs { "../etc/passwd", "/etc/localtime", "Europe//Berlin",
@@ -67,25 +67,28 @@ describe("acrcloud.tz.timeoffset", function()
     assert.equal(330, tz.timeoffset("-05:30", "2021-02-01 12:13:14"))
   end)
 
-  it("gives each side of Berlin's spring change its own offset", function()
-    assert.equal(-60, tz.timeoffset("Europe/Berlin", "2021-03-28 01:59:59"))
-    assert.equal(-120, tz.timeoffset("Europe/Berlin", "2021-03-28 03:00:00"))
-  end)
-
-  it("gives each side of Berlin's autumn change its own offset", function()
-    assert.equal(-120, tz.timeoffset("Europe/Berlin", "2021-10-31 01:59:59"))
-    assert.equal(-60, tz.timeoffset("Europe/Berlin", "2021-10-31 03:00:00"))
-  end)
-
-  it("gives each side of New York's spring change its own offset", function()
-    assert.equal(300, tz.timeoffset("America/New_York", "2021-03-14 01:59:59"))
-    assert.equal(240, tz.timeoffset("America/New_York", "2021-03-14 03:00:00"))
-  end)
-
-  it("gives each side of New York's autumn change its own offset", function()
-    assert.equal(240, tz.timeoffset("America/New_York", "2021-11-07 00:59:59"))
-    assert.equal(300, tz.timeoffset("America/New_York", "2021-11-07 02:00:00"))
-  end)
+  -- { name, zone, { local time, its offset }, { another, its offset } }
+  local OFFSETS = {
+    { "gives each side of Berlin's spring change its own offset", "Europe/Berlin",
+      { "2021-03-28 01:59:59", -60 }, { "2021-03-28 03:00:00", -120 } },
+    { "gives each side of Berlin's autumn change its own offset", "Europe/Berlin",
+      { "2021-10-31 01:59:59", -120 }, { "2021-10-31 03:00:00", -60 } },
+    { "gives each side of New York's spring change its own offset", "America/New_York",
+      { "2021-03-14 01:59:59", 300 }, { "2021-03-14 03:00:00", 240 } },
+    { "gives each side of New York's autumn change its own offset", "America/New_York",
+      { "2021-11-07 00:59:59", 240 }, { "2021-11-07 02:00:00", 300 } },
+    -- Moscow was UTC+4 all year from 2011 to 2014, UTC+3 since.
+    { "uses the zone's rules of the given year", "Europe/Moscow",
+      { "2013-01-15 12:00:00", -240 }, { "2015-01-15 12:00:00", -180 } },
+  }
+  for _, case in ipairs(OFFSETS) do
+    it(case[1], function()
+      for i = 3, 4 do
+        local time, offset = table.unpack(case[i])
+        assert.equal(offset, tz.timeoffset(case[2], time), time)
+      end
+    end)
+  end
 
   it("refuses a local time skipped by the spring change, saying why", function()
     local off, why = tz.timeoffset("Europe/Berlin", "2021-03-28 02:30:00")
@@ -109,12 +112,6 @@ describe("acrcloud.tz.timeoffset", function()
     local off, note = tz.timeoffset("Asia/Hong_Kong", "2021-05-25 11:55:49")
     assert.equal(-480, off)
     assert.is_nil(note)
-  end)
-
-  it("uses the zone's rules of the given year", function()
-    -- Moscow was UTC+4 all year from 2011 to 2014, UTC+3 since.
-    assert.equal(-240, tz.timeoffset("Europe/Moscow", "2013-01-15 12:00:00"))
-    assert.equal(-180, tz.timeoffset("Europe/Moscow", "2015-01-15 12:00:00"))
   end)
 
   it("rejects malformed times with an error", function()
