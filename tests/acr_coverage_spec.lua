@@ -17,29 +17,13 @@ local emu = support.emulator(TOKEN)
 local temp = support.temp_files()
 local operations = acrcloud.operations
 
-local function assert_none(list, what)
-  assert(#list == 0, #list > 0 and string.format("%d %s:\n  %s", #list, what,
-    table.concat(list, "\n  ")) or nil)
-end
-
-local function buffer()
-  local b = { parts = {} }
-  function b.write(self, ...)
-    for i = 1, select("#", ...) do self.parts[#self.parts + 1] = tostring((select(i, ...))) end
-    return self
-  end
-  function b.flush() end
-  return b
-end
+local assert_none = support.assert_none
 
 local HOME = os.tmpname()
 
 local function acr(argv)
-  local out, err = buffer(), buffer()
-  local env = { ACRCLOUD_ACCESS_TOKEN = TOKEN, ACRCLOUD_BASE_URL = emu.url, HOME = HOME }
-  local code = shell.main(argv, { stdout = out, stderr = err,
-    getenv = function(k) return env[k] end, is_tty = function() return false end })
-  return { code = code, out = table.concat(out.parts), err = table.concat(err.parts) }
+  return support.run_shell(argv,
+    { env = { ACRCLOUD_ACCESS_TOKEN = TOKEN, ACRCLOUD_BASE_URL = emu.url, HOME = HOME } })
 end
 
 -- The example's params for an operation (reference.example), with real

@@ -29,20 +29,6 @@ local function temp_dir()
   return temp.track(dir)
 end
 
--- A writer that keeps what it is given; `sample` (optional) is called at
--- every write (the memory test).
-local function buffer(sample)
-  local b = { parts = {} }
-  function b.write(self, ...)
-    for i = 1, select("#", ...) do self.parts[#self.parts + 1] = tostring((select(i, ...))) end
-    if sample then sample() end
-    return self
-  end
-  function b.flush() end
-  function b.text(self) return table.concat(self.parts) end
-  return b
-end
-
 -- An empty home, so that no profile of this machine's user is read.
 local EMPTY_HOME
 
@@ -51,21 +37,9 @@ local EMPTY_HOME
 -- terminal; o.stdin: text; o.stdout: a writer of our own.
 local function acr(argv, o)
   o = o or {}
-  local env = o.env or { ACRCLOUD_ACCESS_TOKEN = TOKEN, ACRCLOUD_BASE_URL = emu.url }
-  env.HOME = env.HOME or EMPTY_HOME
-  local out, err = o.stdout or buffer(), buffer()
-  local stdin_text = o.stdin or ""
-  local stdin = { read = function()
-    local line = stdin_text:match("^([^\n]*)")
-    stdin_text = ""
-    return line ~= "" and line or nil
-  end }
-  local code = shell.main(argv, {
-    stdout = out, stderr = err, stdin = stdin,
-    getenv = function(name) return env[name] end,
-    is_tty = function() return o.tty == true end,
-  })
-  return { code = code, out = out.text and out:text() or "", err = err:text() }
+  o.env = o.env or { ACRCLOUD_ACCESS_TOKEN = TOKEN, ACRCLOUD_BASE_URL = emu.url }
+  o.env.HOME = o.env.HOME or EMPTY_HOME
+  return support.run_shell(argv, o)
 end
 
 -- Runs build/acr in a process of its own: words, env (a table; the

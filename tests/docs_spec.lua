@@ -20,10 +20,7 @@ local function file(path_end)
   error("no generated file " .. path_end)
 end
 
-local function assert_none(list, what)
-  assert(#list == 0, #list > 0 and string.format("%d %s:\n  %s", #list, what,
-    table.concat(list, "\n  ")) or nil)
-end
+local assert_none = support.assert_none
 
 describe("the generated docs", function()
   it("are current (run " .. docs.COMMAND .. " after changing the table)", function()

@@ -391,12 +391,11 @@ function M.assert_none(list, what)
 end
 
 -- A writer (for stdout and stderr) that keeps what it is given; b:text() is
--- all of it. `sample` (optional) is called at every write.
-function M.buffer(sample)
+-- all of it.
+function M.buffer()
   local b = { parts = {} }
   function b.write(self, ...)
     for i = 1, select("#", ...) do self.parts[#self.parts + 1] = tostring((select(i, ...))) end
-    if sample then sample() end
     return self
   end
   function b.flush() end
