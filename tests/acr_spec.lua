@@ -75,6 +75,20 @@ end)
 before_each(emu.reset)
 
 describe("acr output formats", function()
+  -- What `acr list_base_projects` (with options) prints, exiting 0; and
+  -- the list the library gets.
+  local function base_projects_as(options)
+    local r = acr { "list_base_projects", table.unpack(options) }
+    assert.equal(0, r.code, r.err)
+    return r.out, assert(client():list_base_projects {}).data
+  end
+
+  local function csv_rows(text)
+    local rows = {}
+    for rec in csv.from_string(text, "out"):records() do rows[#rows + 1] = rec.fields end
+    return rows
+  end
+
   it("json prints the body as the API sent it", function()
     local r = acr { "get_base_project", "--id", "15", "-o", "json" }
     assert.equal(0, r.code, r.err)
@@ -90,21 +104,16 @@ describe("acr output formats", function()
   end)
 
   it("jsonl prints one item a line", function()
-    local r = acr { "list_base_projects", "-o", "jsonl" }
-    assert.equal(0, r.code, r.err)
-    local want = assert(client():list_base_projects {}).data
+    local out, want = base_projects_as { "-o", "jsonl" }
     local lines = {}
-    for line in r.out:gmatch("[^\n]+") do lines[#lines + 1] = acrcloud.decode(line) end
+    for line in out:gmatch("[^\n]+") do lines[#lines + 1] = acrcloud.decode(line) end
     assert.equal(#want, #lines)
     assert.same(want, lines)
   end)
 
   it("csv has a header of the default columns and one row an item", function()
-    local r = acr { "list_base_projects", "-o", "csv" }
-    assert.equal(0, r.code, r.err)
-    local want = assert(client():list_base_projects {}).data
-    local records = {}
-    for rec in csv.from_string(r.out, "out"):records() do records[#records + 1] = rec.fields end
+    local out, want = base_projects_as { "-o", "csv" }
+    local records = csv_rows(out)
     local header = table.remove(records, 1)
     assert.same(output.default_columns(want), header)
     assert.equal("id", header[1])
@@ -121,11 +130,8 @@ describe("acr output formats", function()
   end)
 
   it("csv takes --fields, with dots into objects and lists", function()
-    local r = acr { "list_base_projects", "-o", "csv", "--fields", "id,region,buckets.id" }
-    assert.equal(0, r.code, r.err)
-    local want = assert(client():list_base_projects {}).data
-    local records = {}
-    for rec in csv.from_string(r.out, "out"):records() do records[#records + 1] = rec.fields end
+    local out, want = base_projects_as { "-o", "csv", "--fields", "id,region,buckets.id" }
+    local records = csv_rows(out)
     assert.same({ "id", "region", "buckets.id" }, records[1])
     for i, item in ipairs(want) do
       local ids = {}
@@ -135,11 +141,9 @@ describe("acr output formats", function()
   end)
 
   it("table aligns the chosen columns, numbers to the right", function()
-    local r = acr { "list_base_projects", "-o", "table", "--fields", "id,name,region" }
-    assert.equal(0, r.code, r.err)
-    local want = assert(client():list_base_projects {}).data
+    local out, want = base_projects_as { "-o", "table", "--fields", "id,name,region" }
     local lines = {}
-    for line in r.out:gmatch("[^\n]+") do lines[#lines + 1] = line end
+    for line in out:gmatch("[^\n]+") do lines[#lines + 1] = line end
     assert.equal(#want + 1, #lines)
     assert.matches("^id%s+name%s+region$", lines[1])
     local name_at = lines[1]:find("name", 1, true)
