@@ -13,6 +13,7 @@ local csv = require "acrcloud.csv"
 local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
 local support = dofile(here .. "/support.lua")
 local q, read_file, write_file = support.q, support.read_file, support.write_file
+local check_run = support.check_run
 
 local TOKEN = "acr-spec-token-7f3a"
 local emu = support.emulator(TOKEN)
@@ -562,18 +563,15 @@ describe("acr workflows", function()
     write_file(home .. "/.config/acrcloud/profiles.lua", string.format(
       "return { emu = { token = %q, base_url = %q } }", TOKEN, emu.url))
     assert(os.execute("chmod 600 " .. q(home .. "/.config/acrcloud/profiles.lua")))
-    local r = acr_process({ "--profile", "emu", "list-projects" }, { HOME = home })
-    assert.equal(0, r.code, r.err)
-    assert.matches("KIND%s+ID", r.out)
-    r = acr_process({ "--profile", "nope", "list-projects" }, { HOME = home })
-    assert.equal(1, r.code)
-    assert.matches('no profile "nope"', r.err)
+    check_run(acr_process({ "--profile", "emu", "list-projects" }, { HOME = home }),
+      { code = 0, out_match = "KIND%s+ID" })
+    check_run(acr_process({ "--profile", "nope", "list-projects" }, { HOME = home }),
+      { code = 1, err_match = 'no profile "nope"' })
   end)
 
   it("refuses acr's output options before a workflow's name", function()
-    local r = acr { "-o", "csv", "stats", "15", "2021-04-09", "2021-04-10" }
-    assert.equal(2, r.code)
-    assert.matches("%-%-output before 'stats' is acr's", r.err)
+    check_run(acr { "-o", "csv", "stats", "15", "2021-04-09", "2021-04-10" },
+      { code = 2, err_match = "%-%-output before 'stats' is acr's" })
   end)
 end)
 
