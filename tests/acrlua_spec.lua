@@ -55,21 +55,16 @@ end
 -- Stands in a case's args for the file that holds its `script`.
 local SCRIPT = {}
 
--- Runs a case: { name, args =, script = (text, written to a file that
--- SCRIPT in args stands for), env =, stdin =, cwd = } and checks what
--- support.check_run knows of the case's keys (code, out, err_has, ...).
-local function run_case(case)
+-- Runs a case's args (where SCRIPT stands for a file holding its `script`)
+-- with its env, stdin and cwd: cases for support.it_runs.
+local function run_case(args, _, case)
   local script = case.script and temp_file(case.script)
-  local args = {}
-  for i, a in ipairs(case.args) do args[i] = a == SCRIPT and script or a end
-  support.check_run(run(args, { env = case.env, stdin = case.stdin, cwd = case.cwd }), case)
+  local argv = {}
+  for i, a in ipairs(args) do argv[i] = a == SCRIPT and script or a end
+  return run(argv, { env = case.env, stdin = case.stdin, cwd = case.cwd })
 end
 
-local function it_runs(cases)
-  for _, case in ipairs(cases) do
-    it(case[1], function() run_case(case) end)
-  end
-end
+local function it_runs(cases) support.it_runs(_ENV, run_case, cases) end
 
 local GREETING = { LUA_PATH = fixtures .. "/?.lua" }
 

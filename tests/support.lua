@@ -382,6 +382,15 @@ function M.check_run(r, want)
   return r
 end
 
+-- it_runs(env, run, cases): one test (env: the spec's _ENV) for each case
+-- { name, args =, opts =, and check_run's keys }: what run(case.args,
+-- case.opts, case) returns, checked by check_run.
+function M.it_runs(env, run, cases)
+  for _, case in ipairs(cases) do
+    env.it(case[1], function() M.check_run(run(case.args, case.opts, case), case) end)
+  end
+end
+
 -- Fails, listing every one, when `list` (of offenders, as text) is not
 -- empty: "N what:\n  a\n  b". A plain assert, so that the list is all that
 -- is printed.
