@@ -64,7 +64,9 @@ local function run_case(args, _, case)
   return run(argv, { env = case.env, stdin = case.stdin, cwd = case.cwd })
 end
 
-local function it_runs(cases) support.it_runs(_ENV, run_case, cases) end
+local function it_runs(cases)
+  for name, test in support.run_cases(run_case, cases) do it(name, test) end
+end
 
 local GREETING = { LUA_PATH = fixtures .. "/?.lua" }
 

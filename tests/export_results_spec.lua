@@ -372,13 +372,13 @@ describe("export-results.lua", function()
   end)
 
   describe("usage", function()
-    support.it_runs(_ENV, script, {
+    for name, test in support.run_cases(script, {
       { "prints the help on -h and exits 0", args = { "-h" }, code = 0,
         out_match = "^usage: export%-results%.lua",
         out_has = { "UTC day", "-z, --timezone ZONE" } },
       { "exits 1 for a project that does not exist", args = { "999999", "2021-04-09" },
         code = 1, err_has = "HTTP 404", out = "" },
-    })
+    }) do it(name, test) end
 
     it("exits 2 on bad dates, zones and arguments", function()
       for _, args in ipairs {

@@ -23,7 +23,7 @@ describe("provision.lua", function()
   local run = support.script_runner(emu, SCRIPT)
 
   describe("usage", function()
-    support.it_runs(_ENV, run, {
+    for name, test in support.run_cases(run, {
       { "prints the help on -h and exits 0", args = { "-h" },
         code = 0, out_match = "^usage: provision.lua", out_has = "--apply", err = "" },
       { "exits 2 with the usage line when the config file is missing", args = {},
@@ -34,7 +34,7 @@ describe("provision.lua", function()
         code = 1, err_has = "ACRCLOUD_ACCESS_TOKEN is not set" },
       { "exits 1 when the config file does not exist",
         args = { "tests/fixtures/scripts/nonexistent.lua" }, code = 1, err_has = "No such file" },
-    })
+    }) do it(name, test) end
   end)
 
   describe("bad config", function()

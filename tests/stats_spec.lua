@@ -129,13 +129,13 @@ describe("stats.lua", function()
       assert.equal(by_id.out, by_name.out)
     end)
 
-    support.it_runs(_ENV, run, {
+    for name, test in support.run_cases(run, {
       { "exits 1 for a name no project has",
         args = { "no-such-project", "2021-04-09", "2021-04-10" },
         code = 1, err_has = 'no base project is named "no-such-project"', out = "" },
       { "exits 1 with the API's message for an unknown id",
         args = { "999999", "2021-04-09", "2021-04-10" }, code = 1, err_has = "HTTP 404" },
-    })
+    }) do it(name, test) end
 
     it("exits 1 for a name two projects have", function()
       for _ = 1, 2 do
@@ -149,12 +149,12 @@ describe("stats.lua", function()
   end)
 
   describe("usage", function()
-    support.it_runs(_ENV, run, {
+    for name, test in support.run_cases(run, {
       { "prints the help on -h and exits 0", args = { "-h" },
         code = 0, out_match = "^usage: stats.lua", out_has = "-o, --output FORMAT" },
       { "exits 1 when the token is missing", args = { "15", "2021-04-09", "2021-04-10" },
         opts = { token = false }, code = 1, err_has = "ACRCLOUD_ACCESS_TOKEN" },
-    })
+    }) do it(name, test) end
 
     it("exits 2 on bad dates, reversed dates and unknown formats", function()
       for _, args in ipairs {

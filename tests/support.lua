@@ -382,12 +382,18 @@ function M.check_run(r, want)
   return r
 end
 
--- it_runs(env, run, cases): one test (env: the spec's _ENV) for each case
--- { name, args =, opts =, and check_run's keys }: what run(case.args,
--- case.opts, case) returns, checked by check_run.
-function M.it_runs(env, run, cases)
-  for _, case in ipairs(cases) do
-    env.it(case[1], function() M.check_run(run(case.args, case.opts, case), case) end)
+-- run_cases(run, cases): for each case { name, args =, opts =, and
+-- check_run's keys }, its name and a test that checks, with check_run, what
+-- run(case.args, case.opts, case) returns. The spec hands them to `it`
+-- (so that busted names the spec's line):
+--   for name, test in support.run_cases(run, CASES) do it(name, test) end
+function M.run_cases(run, cases)
+  local i = 0
+  return function()
+    i = i + 1
+    local case = cases[i]
+    if not case then return nil end
+    return case[1], function() M.check_run(run(case.args, case.opts, case), case) end
   end
 end
 
