@@ -69,6 +69,15 @@ describe("report.lua", function()
     return out
   end
 
+  -- Checks a run that exited 0 (and what else `want` says of it), after
+  -- which rows 1..n of a numbered CSV are stored exactly once each.
+  local function all_stored(r, n, want)
+    want = want or {}
+    want.code = 0
+    expect(r, want)
+    assert_exactly(stored_titles(), range(1, n))
+  end
+
   describe("usage", function()
     it("explains the journal in -h and exits 0", function()
       expect(run { "-h" }, { code = 0, out_match = "^usage: report.lua", out_has = {
@@ -124,17 +133,15 @@ describe("report.lua", function()
       write(csv_path, numbered_csv(3))
       expect(report({}, { env = { ACRCLOUD_ACCESS_TOKEN = "wrong" } }),
         { code = 1, err_has = "HTTP 401" })
-      expect(report(), { code = 0, out_has = "Rows sent: 3" })
-      assert_exactly(stored_titles(), range(1, 3))
+      all_stored(report(), 3, { out_has = "Rows sent: 3" })
     end)
   end)
 
   describe("sending", function()
     it("sends every row in batches and prints the counts", function()
       write(csv_path, numbered_csv(7))
-      expect(report { "-b", "3" },
-        { code = 0, out = "Rows sent: 7, skipped: 0, already sent before: 0.\n" })
-      assert_exactly(stored_titles(), range(1, 7))
+      all_stored(report { "-b", "3" }, 7,
+        { out = "Rows sent: 7, skipped: 0, already sent before: 0.\n" })
       local posts = 0
       for _, q in ipairs(emu.operations()) do
         if q == "POST add_stream_user_reports" then posts = posts + 1 end
@@ -294,8 +301,7 @@ describe("report.lua", function()
     it("sends nothing the second time", function()
       write(csv_path, numbered_csv(5))
       assert.equal(0, report().code)
-      expect(report(), { code = 0, out = "Rows sent: 0, skipped: 0, already sent before: 5.\n" })
-      assert_exactly(stored_titles(), range(1, 5))
+      all_stored(report(), 5, { out = "Rows sent: 0, skipped: 0, already sent before: 5.\n" })
     end)
 
     it("sends only new rows after other rows were added, removed or moved", function()
@@ -306,8 +312,7 @@ describe("report.lua", function()
       -- header, row 06 (new), row 05, row 01, row 03 (row 02 and 04 removed)
       write(csv_path, table.concat({ lines[1], lines[7], lines[6], lines[2], lines[4] }, "\n")
         .. "\n")
-      expect(report(), { code = 0, out = "Rows sent: 1, skipped: 0, already sent before: 3.\n" })
-      assert_exactly(stored_titles(), range(1, 6))
+      all_stored(report(), 6, { out = "Rows sent: 1, skipped: 0, already sent before: 3.\n" })
     end)
 
     it("sends rows that are exactly alike once each", function()
@@ -358,9 +363,8 @@ describe("report.lua", function()
       -- leave a second batch of unknown fate beside the first.
       assert_exactly(stored_titles(), range(1, 3))
       -- They are not on the server: asked to, it sends them, then the rest.
-      expect(report { "-b", "3", "--resend-unknown" },
-        { code = 0, out = "Rows sent: 7, skipped: 0, already sent before: 3.\n" })
-      assert_exactly(stored_titles(), range(1, 10))
+      all_stored(report { "-b", "3", "--resend-unknown" }, 10,
+        { out = "Rows sent: 7, skipped: 0, already sent before: 3.\n" })
       assert.equal("Rows sent: 0, skipped: 0, already sent before: 10.\n", report().out)
     end)
 
@@ -373,8 +377,7 @@ describe("report.lua", function()
       -- The user checked: they are there.
       expect(report { "--assume-sent" }, { code = 0, out = "Rows sent: 4, skipped: 0, "
         .. "already sent before: 3, recorded as sent (--assume-sent): 3.\n" })
-      expect(report(), { code = 0, out = "Rows sent: 0, skipped: 0, already sent before: 10.\n" })
-      assert_exactly(stored_titles(), range(1, 10))
+      all_stored(report(), 10, { out = "Rows sent: 0, skipped: 0, already sent before: 10.\n" })
     end)
 
     it("says so when a row of unknown fate was edited, and lets it be cleared", function()
@@ -398,16 +401,14 @@ describe("report.lua", function()
     it("killed between batches: sends the rest, nothing unknown", function()
       crash("outcome:2")
       assert_exactly(stored_titles(), range(1, 6))
-      expect(report { "-b", "3" },
-        { code = 0, out = "Rows sent: 4, skipped: 0, already sent before: 6.\n" })
-      assert_exactly(stored_titles(), range(1, 10))
+      all_stored(report { "-b", "3" }, 10,
+        { out = "Rows sent: 4, skipped: 0, already sent before: 6.\n" })
     end)
 
     it("killed before the first batch left: nothing stored, nothing lost", function()
       crash("intent:1")
       assert.same({}, stored())
-      expect(report { "-b", "3", "--resend-unknown" }, { code = 0 })
-      assert_exactly(stored_titles(), range(1, 10))
+      all_stored(report { "-b", "3", "--resend-unknown" }, 10)
     end)
 
     it("killed with SIGKILL while a batch was under way", function()
@@ -427,8 +428,7 @@ describe("report.lua", function()
         { code = 3, out_has = "of unknown fate: 3" })
       assert_exactly(stored_titles(), range(1, 6))
       -- The server has them: say so, and the rest goes.
-      expect(run { "-z", "UTC", "-b", "3", "--assume-sent", PID, STREAM, csv_path }, { code = 0 })
-      assert_exactly(stored_titles(), range(1, 10))
+      all_stored(run { "-z", "UTC", "-b", "3", "--assume-sent", PID, STREAM, csv_path }, 10)
     end)
 
     it("stopped by a connection lost mid-request: no row lost, none sent twice", function()
@@ -440,16 +440,14 @@ describe("report.lua", function()
           err_has = "may or may not have stored the last 3 row(s)" })
       assert_exactly(stored_titles(), range(1, 3))
       expect(report { "-b", "3" }, { code = 3, out_has = "of unknown fate: 3" })
-      expect(report { "-b", "3", "--resend-unknown" }, { code = 0 })
-      assert_exactly(stored_titles(), range(1, 10))
+      all_stored(report { "-b", "3", "--resend-unknown" }, 10)
     end)
 
     it("leaves a 429 to the library's retries: the batch is stored once", function()
       write(csv_path, numbered_csv(4))
       emu.fault { operation = "add_stream_user_reports", count = 1, status = 429,
         headers = { ["Retry-After"] = "1" } }
-      expect(report { "-b", "2" }, { code = 0, err_match = "HTTP 429.*attempt 2 again in 1%.0 s" })
-      assert_exactly(stored_titles(), range(1, 4))
+      all_stored(report { "-b", "2" }, 4, { err_match = "HTTP 429.*attempt 2 again in 1%.0 s" })
     end)
 
     it("stops when the server keeps answering 429; a later run sends the rest", function()
@@ -459,8 +457,7 @@ describe("report.lua", function()
       expect(report { "-b", "2" },
         { code = 1, err_has = "kept asking to slow down (HTTP 429, retry after 0 s)" })
       assert_exactly(stored_titles(), {})
-      expect(report { "-b", "2" }, { code = 0 })
-      assert_exactly(stored_titles(), range(1, 4))
+      all_stored(report { "-b", "2" }, 4)
     end)
 
     it("treats a server error as unknown fate and stops", function()
@@ -468,8 +465,7 @@ describe("report.lua", function()
       emu.fault { operation = "add_stream_user_reports", count = 1, status = 503 }
       expect(report { "-b", "2" }, { code = 1, err_has = "HTTP 503" })
       assert.same({}, stored())
-      expect(report { "-b", "2", "--resend-unknown" }, { code = 0 })
-      assert_exactly(stored_titles(), range(1, 4))
+      all_stored(report { "-b", "2", "--resend-unknown" }, 4)
     end)
 
     it("records a batch that never left as not sent, so a rerun sends it", function()
@@ -494,8 +490,7 @@ describe("report.lua", function()
           err_has = "line 3: rejected by the server: The data.1.title is not allowed." })
       assert_exactly(stored_titles(), { 1, 3 })
       -- Rejected rows are not "sent": the next run tries them again.
-      expect(report(), { code = 0 })
-      assert_exactly(stored_titles(), range(1, 3))
+      all_stored(report(), 3)
     end)
   end)
   describe("never more than one batch of unknown fate", function()
@@ -638,8 +633,7 @@ describe("report.lua", function()
       end, 10))
       assert.equal(3, after.code, after.err)
       assert.matches("of unknown fate: 3", after.out, 1, true)
-      expect(run { "-z", "UTC", "-b", "3", "--assume-sent", PID, STREAM, csv_path }, { code = 0 })
-      assert_exactly(stored_titles(), range(1, 6))
+      all_stored(run { "-z", "UTC", "-b", "3", "--assume-sent", PID, STREAM, csv_path }, 6)
     end)
   end)
 end)
