@@ -8,8 +8,7 @@ local reference = require "acrcloud.reference"
 local shell = require "acrcloud.shell"
 local values = require "acrcloud.shell.values"
 
-local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
-local support = dofile(here .. "/support.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 local q = support.q
 
 local TOKEN = "acr-coverage-token"
@@ -68,11 +67,8 @@ end
 -- The words of a curl command line, as sh reads them.
 local function curl_words(text)
   local script = temp.file("curl() { for a; do printf '%s\\0' \"$a\"; done; }\n" .. text)
-  local p = assert(io.popen("sh " .. q(script)))
-  local out = p:read("a")
-  p:close()
   local words = {}
-  for w in out:gmatch("([^%z]*)%z") do words[#words + 1] = w end
+  for w in support.output("sh " .. q(script)):gmatch("([^%z]*)%z") do words[#words + 1] = w end
   return words
 end
 

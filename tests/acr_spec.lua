@@ -10,8 +10,7 @@ local shell = require "acrcloud.shell"
 local output = require "acrcloud.shell.output"
 local csv = require "acrcloud.csv"
 
-local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
-local support = dofile(here .. "/support.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 local q, read_file, write_file = support.q, support.read_file, support.write_file
 local check_run = support.check_run
 
@@ -23,12 +22,7 @@ local temp = support.temp_files()
 local ACRLUA = assert(os.getenv("ACRLUA"), "ACRLUA is not set")
 local ACR = ACRLUA:gsub("acrlua$", "acr")
 
-local function temp_dir()
-  local p = assert(io.popen("mktemp -d"))
-  local dir = p:read("l")
-  p:close()
-  return temp.track(dir)
-end
+local function temp_dir() return temp.track(support.tmpdir()) end
 
 -- An empty home, so that no profile of this machine's user is read.
 local EMPTY_HOME
@@ -54,13 +48,8 @@ local function acr_process(args, env, prefix)
   words[#words + 1] = ACR
   for _, a in ipairs(args) do words[#words + 1] = a end
   for i, w in ipairs(words) do words[i] = q(w) end
-  local errf = temp.name()
-  local cmd = (prefix or "timeout 60") .. " " .. table.concat(words, " ") .. " 2>" .. q(errf)
-    .. " </dev/null"
-  local p = assert(io.popen(cmd))
-  local out = p:read("a")
-  local _, _, code = p:close()
-  return { code = code, out = out, err = read_file(errf) or "" }
+  return support.run_command((prefix or "timeout 60") .. " " .. table.concat(words, " ")
+    .. " </dev/null")
 end
 
 local function client() return emu.new_client() end
@@ -265,8 +254,9 @@ describe("acr --all", function()
 
   it("holds one page in memory, however many pages there are", function()
     local pages, per_page, size = 150, 100, 1000
-    local p = assert(io.popen("exec " .. q(ACRLUA) .. " " .. q(here .. "/fixtures/pager.lua")
-      .. " " .. pages .. " " .. per_page .. " " .. size))
+    local p = assert(io.popen("exec " .. q(ACRLUA) .. " "
+      .. q(support.ROOT .. "/tests/fixtures/pager.lua") .. " " .. pages .. " " .. per_page .. " "
+      .. size))
     local url, pid = p:read("l"):match("^(%S+) (%d+)$")
     local function stop()
       require("acrcloud.process").kill(math.tointeger(tonumber(pid)), "TERM")
@@ -578,19 +568,12 @@ end)
 describe("scripts/demo.sh", function()
   it("prints its help for -h, exit 0, and refuses arguments, exit 2", function()
     local function run(a)
-      local p = assert(io.popen("bash " .. q(here .. "/../scripts/demo.sh") .. " " .. a
-        .. " 2>&1 </dev/null"))
-      local out = p:read("a")
-      local _, _, code = p:close()
-      return code, out
+      return support.run_command("bash " .. q(support.ROOT .. "/scripts/demo.sh") .. " " .. a
+        .. " </dev/null")
     end
-    local code, out = run("-h")
-    assert.equal(0, code)
-    assert.matches("^The README's demo", out)
-    assert.not_matches("Emulator of the ACRCloud", out)
-    code, out = run("--bogus")
-    assert.equal(2, code)
-    assert.matches("unexpected argument '%-%-bogus'", out)
+    check_run(run("-h"), { code = 0, out_match = "^The README's demo",
+      out_lacks = "Emulator of the ACRCloud", err_lacks = "Emulator of the ACRCloud" })
+    check_run(run("--bogus"), { code = 2, err_has = "unexpected argument '--bogus'" })
   end)
 end)
 
@@ -638,10 +621,7 @@ describe("acr help, version and completion", function()
     local function complete(words)
       local cmd = string.format("source %s; COMP_WORDS=(%s); COMP_CWORD=%d; _acr; "
         .. "printf '%%s\\n' \"${COMPREPLY[@]}\"", q(script), table.concat(words, " "), #words - 1)
-      local p = assert(io.popen("bash -c " .. q(cmd) .. " 2>&1"))
-      local out = p:read("a")
-      p:close()
-      return out
+      return (support.output("bash -c " .. q(cmd) .. " 2>&1"))
     end
     local words = {}
     for w in complete({ "acr", "list_b" }):gmatch("%S+") do words[#words + 1] = w end

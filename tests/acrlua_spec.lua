@@ -3,14 +3,11 @@
 
 local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
 local support = dofile(here .. "/support.lua")
-local shell_quote, read_file = support.q, support.read_file
+local shell_quote = support.q
 
 -- The physical absolute path of a directory.
 local function real_dir(path)
-  local p = assert(io.popen("cd " .. shell_quote(path) .. " && pwd -P"))
-  local dir = p:read("l")
-  p:close()
-  return dir
+  return (support.output("cd " .. shell_quote(path) .. " && pwd -P"):match("^[^\n]*"))
 end
 
 local spec_dir = real_dir(here)
@@ -39,17 +36,12 @@ local function run(args, opts)
   for i, word in ipairs(words) do
     words[i] = shell_quote(word)
   end
-  local err_path = temp_name()
   local stdin_path = opts.stdin and temp_file(opts.stdin) or "/dev/null"
   local command = table.concat(words, " ") .. " <" .. shell_quote(stdin_path)
-    .. " 2>" .. shell_quote(err_path)
   if opts.cwd then
     command = "cd " .. shell_quote(opts.cwd) .. " && " .. command
   end
-  local p = assert(io.popen(command, "r"))
-  local out = p:read("a")
-  local _, _, code = p:close()
-  return { out = out, err = read_file(err_path), code = code }
+  return support.run_command(command)
 end
 
 -- Stands in a case's args for the file that holds its `script`.

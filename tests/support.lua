@@ -353,6 +353,25 @@ local function list_of(v)
   return type(v) == "table" and v or { v }
 end
 
+-- output(command) -> what a shell command wrote to stdout, and its exit
+-- status.
+function M.output(command)
+  local p = assert(io.popen(command))
+  local out = p:read("a")
+  local _, _, code = p:close()
+  return out, code
+end
+
+-- run_command(command) -> { code =, out =, err = }: a shell command run,
+-- its stdout and stderr kept apart (check_run checks the result).
+function M.run_command(command)
+  local err_path = os.tmpname()
+  local out, code = M.output(command .. " 2>" .. M.q(err_path))
+  local err = M.read_file(err_path) or ""
+  os.remove(err_path)
+  return { code = code, out = out, err = err }
+end
+
 -- check_run(r, want) -> r: asserts, with busted's assert, what a run of a
 -- program gave; r is { code =, out =, err = } (run_script's, run_shell's or
 -- a spec's own runner). Each key of want is optional:

@@ -1,5 +1,6 @@
 -- acrcloud.tz: zone validation and offsets from the system tz database.
 local tz = require "acrcloud.tz"
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 describe("acrcloud.tz.check", function()
   it("accepts an IANA name that exists", function()
@@ -50,10 +51,8 @@ describe("acrcloud.tz.check", function()
       io.write(tostring(tz.timeoffset("Test/Zone", "2021-06-01 00:00:00")), " ",
                tostring((tz.check("Europe/Berlin"))))
     ]])
-    local p = assert(io.popen("TZDIR=" .. dir .. " " .. os.getenv("ACRLUA")
-      .. " -e '" .. script:gsub("'", "'\\''") .. "'"))
-    local out = p:read("a")
-    p:close()
+    local out = support.output("TZDIR=" .. dir .. " " .. os.getenv("ACRLUA")
+      .. " -e '" .. script:gsub("'", "'\\''") .. "'")
     os.execute("rm -rf " .. dir)
     assert.equal("-540 nil", out)
   end)
@@ -174,7 +173,7 @@ end)
 
 describe("acrcloud.tz and the caller's TZ", function()
   local function run(env)
-    local p = assert(io.popen(env .. " " .. os.getenv("ACRLUA") .. [[ -e '
+    return (support.output(env .. " " .. os.getenv("ACRLUA") .. [[ -e '
       local tz = require "acrcloud.tz"
       local before = os.getenv("TZ")
       local hour = os.date("%H", 0)
@@ -183,9 +182,6 @@ describe("acrcloud.tz and the caller's TZ", function()
       pcall(tz.timeoffset, "Europe/Berlin", "2021-03-28 02:30:00")
       io.write(tostring(before), " ", tostring(os.getenv("TZ")), " ",
                hour, " ", os.date("%H", 0))']]))
-    local out = p:read("a")
-    p:close()
-    return out
   end
 
   it("puts back a TZ that was set", function()
@@ -203,7 +199,6 @@ end)
 
 -- Against glibc ---------------------------------------------------------------
 
-local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 local q = support.q
 local ACRLUA = os.getenv("ACRLUA")
 local COMPARE = "tests/fixtures/tz/glibc_compare.lua"
@@ -257,10 +252,8 @@ local function compare(tz_value, zone, instants, env)
   local f = assert(io.open(list, "w"))
   for _, t in ipairs(instants) do f:write(t, "\n") end
   f:close()
-  local p = assert(io.popen(string.format("env %s TZ=%s %s %s %s %s 2>&1", env or "",
-    q(tz_value), q(ACRLUA), q(COMPARE), q(zone), q(list))))
-  local out = p:read("a")
-  p:close()
+  local out = support.output(string.format("env %s TZ=%s %s %s %s %s 2>&1", env or "",
+    q(tz_value), q(ACRLUA), q(COMPARE), q(zone), q(list)))
   os.remove(list)
   local mismatches = {}
   for line in out:gmatch("mismatch: [^\n]*") do mismatches[#mismatches + 1] = line end
@@ -351,9 +344,7 @@ local function with_tzdir(files, script)
   for name, bytes in pairs(files) do support.write_file(dir .. "/T/" .. name, bytes) end
   local code = os.tmpname()
   support.write_file(code, script)
-  local p = assert(io.popen(string.format("TZDIR=%s %s %s 2>&1", q(dir), q(ACRLUA), q(code))))
-  local out = p:read("a")
-  p:close()
+  local out = support.output(string.format("TZDIR=%s %s %s 2>&1", q(dir), q(ACRLUA), q(code)))
   os.remove(code)
   os.execute("rm -rf " .. q(dir))
   return out
@@ -545,9 +536,7 @@ describe("acrcloud.tz without global state", function()
   it("does not link the C library's TZ machinery into the module", function()
     local so = assert(os.getenv("ACRLUA_MODULE_DIR"), "ACRLUA_MODULE_DIR is not set")
       .. "/acrcloud.so"
-    local p = assert(io.popen("nm -D --undefined-only " .. q(so)))
-    local undefined = p:read("a")
-    p:close()
+    local undefined = support.output("nm -D --undefined-only " .. q(so))
     assert.matches("fopen", undefined, 1, true) -- the listing is real
     for _, name in ipairs { "tzset", "setenv", "unsetenv", "putenv", "localtime_r",
       "localtime", "mktime" } do
