@@ -7,7 +7,7 @@ local shell = require "acrcloud.shell"
 local annotations = require "acrcloud.annotations"
 
 local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
-local q, read_file, check_run = support.q, support.read_file, support.check_run
+local q, read_file = support.q, support.read_file
 local ROOT = support.ROOT
 
 local function committed(path) return read_file(ROOT .. "/" .. path) end
@@ -45,10 +45,11 @@ describe("the generated docs", function()
       return support.run_command(q(assert(os.getenv("ACRLUA"), "ACRLUA is not set")) .. " "
         .. q(ROOT .. "/scripts/gen-docs.lua") .. " --root " .. q(root) .. " " .. args)
     end
-    check_run(run("--check"), { code = 1, err_has = "not current: lua/acrcloud/doc/acr.1;" })
-    check_run(run(""), { code = 0 })
+    support.check_run(run("--check"),
+      { code = 1, err_has = "not current: lua/acrcloud/doc/acr.1;" })
+    support.check_run(run(""), { code = 0 })
     assert.equal(file("acr.1").render(), read_file(man))
-    check_run(run("--check"), { code = 0 })
+    support.check_run(run("--check"), { code = 0 })
     os.execute("rm -rf " .. q(root))
   end)
 end)
