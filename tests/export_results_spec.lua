@@ -391,10 +391,8 @@ describe("export-results.lua", function()
         { "-j", "0", tostring(pid), "2021-04-09" },
         { "-j", "many", tostring(pid), "2021-04-09" },
       } do
-        local r = script(args)
-        assert.equal(2, r.code, table.concat(args, " "))
-        assert.matches("usage: export-results.lua", r.err, 1, true)
-        assert.equal("", r.out)
+        support.check_run(script(args), { code = 2, err_has = "usage: export-results.lua", out = "",
+          about = table.concat(args, " ") })
       end
     end)
 

@@ -165,10 +165,8 @@ describe("stats.lua", function()
         { "15", "2021-04-09" },
         { "-x", "15", "2021-04-09", "2021-04-10" },
       } do
-        local r = run(args)
-        assert.equal(2, r.code, table.concat(args, " "))
-        assert.matches("usage: stats.lua", r.err, 1, true)
-        assert.equal("", r.out)
+        support.check_run(run(args), { code = 2, err_has = "usage: stats.lua", out = "",
+          about = table.concat(args, " ") })
       end
     end)
   end)

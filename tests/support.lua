@@ -380,13 +380,16 @@ end
 --   out_has, err_has           a text, or a list of texts, found in it
 --   out_lacks, err_lacks       a text, or a list of texts, not found in it
 --   out_match, err_match       a Lua pattern, or a list of them, it matches
+--   about                      what the run was, for the failure messages
 function M.check_run(r, want)
   local luassert = require "luassert"
+  local about = want.about and " of " .. want.about or ""
   if want.code ~= nil then
-    luassert.equal(want.code, r.code, "exit status (stderr: " .. tostring(r.err) .. ")")
+    luassert.equal(want.code, r.code, "exit status" .. about .. " (stderr: " .. tostring(r.err)
+      .. ")")
   end
   for _, stream in ipairs { "out", "err" } do
-    local text, what = r[stream], "std" .. stream
+    local text, what = r[stream], "std" .. stream .. about
     if want[stream] ~= nil then luassert.equal(want[stream], text, what) end
     for _, s in ipairs(list_of(want[stream .. "_has"])) do
       luassert.matches(s, text, 1, true, what)
