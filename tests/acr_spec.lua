@@ -32,9 +32,9 @@ local EMPTY_HOME
 -- terminal; o.stdin: text; o.stdout: a writer of our own.
 local function acr(argv, o)
   o = o or {}
-  o.env = o.env or { ACRCLOUD_ACCESS_TOKEN = TOKEN, ACRCLOUD_BASE_URL = emu.url }
-  o.env.HOME = o.env.HOME or EMPTY_HOME
-  return support.run_shell(argv, o)
+  local env = o.env or { ACRCLOUD_ACCESS_TOKEN = TOKEN, ACRCLOUD_BASE_URL = emu.url }
+  env.HOME = env.HOME or EMPTY_HOME
+  return support.run_shell(argv, { env = env, tty = o.tty, stdin = o.stdin, stdout = o.stdout })
 end
 
 -- Runs build/acr in a process of its own: words, env (a table; the
