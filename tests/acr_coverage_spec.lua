@@ -8,8 +8,7 @@ local reference = require "acrcloud.reference"
 local shell = require "acrcloud.shell"
 local values = require "acrcloud.shell.values"
 
-local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
-local support = dofile(here .. "/support.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 local q = support.q
 
 local TOKEN = "acr-coverage-token"
@@ -17,29 +16,13 @@ local emu = support.emulator(TOKEN)
 local temp = support.temp_files()
 local operations = acrcloud.operations
 
-local function assert_none(list, what)
-  assert(#list == 0, #list > 0 and string.format("%d %s:\n  %s", #list, what,
-    table.concat(list, "\n  ")) or nil)
-end
-
-local function buffer()
-  local b = { parts = {} }
-  function b.write(self, ...)
-    for i = 1, select("#", ...) do self.parts[#self.parts + 1] = tostring((select(i, ...))) end
-    return self
-  end
-  function b.flush() end
-  return b
-end
+local assert_none = support.assert_none
 
 local HOME = os.tmpname()
 
 local function acr(argv)
-  local out, err = buffer(), buffer()
-  local env = { ACRCLOUD_ACCESS_TOKEN = TOKEN, ACRCLOUD_BASE_URL = emu.url, HOME = HOME }
-  local code = shell.main(argv, { stdout = out, stderr = err,
-    getenv = function(k) return env[k] end, is_tty = function() return false end })
-  return { code = code, out = table.concat(out.parts), err = table.concat(err.parts) }
+  return support.run_shell(argv,
+    { env = { ACRCLOUD_ACCESS_TOKEN = TOKEN, ACRCLOUD_BASE_URL = emu.url, HOME = HOME } })
 end
 
 -- The example's params for an operation (reference.example), with real
@@ -62,17 +45,10 @@ local function example_params(op)
   return params
 end
 
-local function deep_equal(a, b)
-  if type(a) ~= "table" or type(b) ~= "table" then
-    return a == b and math.type(a) == math.type(b)
-  end
-  for k, v in pairs(a) do
-    if not deep_equal(v, b[k]) then return false end
-  end
-  for k in pairs(b) do
-    if a[k] == nil then return false end
-  end
-  return true
+-- Whether two JSON texts hold the same value, integers and floats kept apart.
+local function same_json(a, b)
+  return support.deep_equal(acrcloud.decode(a), acrcloud.decode(b),
+    function(x, y) return x == y and math.type(x) == math.type(y) end)
 end
 
 -- The flags that give `params`.
@@ -91,11 +67,8 @@ end
 -- The words of a curl command line, as sh reads them.
 local function curl_words(text)
   local script = temp.file("curl() { for a; do printf '%s\\0' \"$a\"; done; }\n" .. text)
-  local p = assert(io.popen("sh " .. q(script)))
-  local out = p:read("a")
-  p:close()
   local words = {}
-  for w in out:gmatch("([^%z]*)%z") do words[#words + 1] = w end
+  for w in support.output("sh " .. q(script)):gmatch("([^%z]*)%z") do words[#words + 1] = w end
   return words
 end
 
@@ -182,7 +155,7 @@ describe("acr covers the endpoint table", function()
         local same = got.method == want.method and got.url == want.url
           and ((got.body == nil and want.body == nil)
             or (got.body and want.body
-              and deep_equal(acrcloud.decode(got.body), acrcloud.decode(want.body))))
+              and same_json(got.body, want.body)))
         if same and (want.parts or got.parts) then
           same = #(want.parts or {}) == #(got.parts or {})
           for i, part in ipairs(want.parts or {}) do

@@ -10,9 +10,9 @@ local shell = require "acrcloud.shell"
 local output = require "acrcloud.shell.output"
 local csv = require "acrcloud.csv"
 
-local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
-local support = dofile(here .. "/support.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 local q, read_file, write_file = support.q, support.read_file, support.write_file
+local check_run = support.check_run
 
 local TOKEN = "acr-spec-token-7f3a"
 local emu = support.emulator(TOKEN)
@@ -22,26 +22,7 @@ local temp = support.temp_files()
 local ACRLUA = assert(os.getenv("ACRLUA"), "ACRLUA is not set")
 local ACR = ACRLUA:gsub("acrlua$", "acr")
 
-local function temp_dir()
-  local p = assert(io.popen("mktemp -d"))
-  local dir = p:read("l")
-  p:close()
-  return temp.track(dir)
-end
-
--- A writer that keeps what it is given; `sample` (optional) is called at
--- every write (the memory test).
-local function buffer(sample)
-  local b = { parts = {} }
-  function b.write(self, ...)
-    for i = 1, select("#", ...) do self.parts[#self.parts + 1] = tostring((select(i, ...))) end
-    if sample then sample() end
-    return self
-  end
-  function b.flush() end
-  function b.text(self) return table.concat(self.parts) end
-  return b
-end
+local function temp_dir() return temp.track(support.tmpdir()) end
 
 -- An empty home, so that no profile of this machine's user is read.
 local EMPTY_HOME
@@ -53,19 +34,7 @@ local function acr(argv, o)
   o = o or {}
   local env = o.env or { ACRCLOUD_ACCESS_TOKEN = TOKEN, ACRCLOUD_BASE_URL = emu.url }
   env.HOME = env.HOME or EMPTY_HOME
-  local out, err = o.stdout or buffer(), buffer()
-  local stdin_text = o.stdin or ""
-  local stdin = { read = function()
-    local line = stdin_text:match("^([^\n]*)")
-    stdin_text = ""
-    return line ~= "" and line or nil
-  end }
-  local code = shell.main(argv, {
-    stdout = out, stderr = err, stdin = stdin,
-    getenv = function(name) return env[name] end,
-    is_tty = function() return o.tty == true end,
-  })
-  return { code = code, out = out.text and out:text() or "", err = err:text() }
+  return support.run_shell(argv, { env = env, tty = o.tty, stdin = o.stdin, stdout = o.stdout })
 end
 
 -- Runs build/acr in a process of its own: words, env (a table; the
@@ -79,13 +48,8 @@ local function acr_process(args, env, prefix)
   words[#words + 1] = ACR
   for _, a in ipairs(args) do words[#words + 1] = a end
   for i, w in ipairs(words) do words[i] = q(w) end
-  local errf = temp.name()
-  local cmd = (prefix or "timeout 60") .. " " .. table.concat(words, " ") .. " 2>" .. q(errf)
-    .. " </dev/null"
-  local p = assert(io.popen(cmd))
-  local out = p:read("a")
-  local _, _, code = p:close()
-  return { code = code, out = out, err = read_file(errf) or "" }
+  return support.run_command((prefix or "timeout 60") .. " " .. table.concat(words, " ")
+    .. " </dev/null")
 end
 
 local function client() return emu.new_client() end
@@ -101,6 +65,20 @@ end)
 before_each(emu.reset)
 
 describe("acr output formats", function()
+  -- What `acr list_base_projects` (with options) prints, exiting 0; and
+  -- the list the library gets.
+  local function base_projects_as(options)
+    local r = acr { "list_base_projects", table.unpack(options) }
+    assert.equal(0, r.code, r.err)
+    return r.out, assert(client():list_base_projects {}).data
+  end
+
+  local function csv_rows(text)
+    local rows = {}
+    for rec in csv.from_string(text, "out"):records() do rows[#rows + 1] = rec.fields end
+    return rows
+  end
+
   it("json prints the body as the API sent it", function()
     local r = acr { "get_base_project", "--id", "15", "-o", "json" }
     assert.equal(0, r.code, r.err)
@@ -116,21 +94,16 @@ describe("acr output formats", function()
   end)
 
   it("jsonl prints one item a line", function()
-    local r = acr { "list_base_projects", "-o", "jsonl" }
-    assert.equal(0, r.code, r.err)
-    local want = assert(client():list_base_projects {}).data
+    local out, want = base_projects_as { "-o", "jsonl" }
     local lines = {}
-    for line in r.out:gmatch("[^\n]+") do lines[#lines + 1] = acrcloud.decode(line) end
+    for line in out:gmatch("[^\n]+") do lines[#lines + 1] = acrcloud.decode(line) end
     assert.equal(#want, #lines)
     assert.same(want, lines)
   end)
 
   it("csv has a header of the default columns and one row an item", function()
-    local r = acr { "list_base_projects", "-o", "csv" }
-    assert.equal(0, r.code, r.err)
-    local want = assert(client():list_base_projects {}).data
-    local records = {}
-    for rec in csv.from_string(r.out, "out"):records() do records[#records + 1] = rec.fields end
+    local out, want = base_projects_as { "-o", "csv" }
+    local records = csv_rows(out)
     local header = table.remove(records, 1)
     assert.same(output.default_columns(want), header)
     assert.equal("id", header[1])
@@ -147,11 +120,8 @@ describe("acr output formats", function()
   end)
 
   it("csv takes --fields, with dots into objects and lists", function()
-    local r = acr { "list_base_projects", "-o", "csv", "--fields", "id,region,buckets.id" }
-    assert.equal(0, r.code, r.err)
-    local want = assert(client():list_base_projects {}).data
-    local records = {}
-    for rec in csv.from_string(r.out, "out"):records() do records[#records + 1] = rec.fields end
+    local out, want = base_projects_as { "-o", "csv", "--fields", "id,region,buckets.id" }
+    local records = csv_rows(out)
     assert.same({ "id", "region", "buckets.id" }, records[1])
     for i, item in ipairs(want) do
       local ids = {}
@@ -161,11 +131,9 @@ describe("acr output formats", function()
   end)
 
   it("table aligns the chosen columns, numbers to the right", function()
-    local r = acr { "list_base_projects", "-o", "table", "--fields", "id,name,region" }
-    assert.equal(0, r.code, r.err)
-    local want = assert(client():list_base_projects {}).data
+    local out, want = base_projects_as { "-o", "table", "--fields", "id,name,region" }
     local lines = {}
-    for line in r.out:gmatch("[^\n]+") do lines[#lines + 1] = line end
+    for line in out:gmatch("[^\n]+") do lines[#lines + 1] = line end
     assert.equal(#want + 1, #lines)
     assert.matches("^id%s+name%s+region$", lines[1])
     local name_at = lines[1]:find("name", 1, true)
@@ -286,8 +254,9 @@ describe("acr --all", function()
 
   it("holds one page in memory, however many pages there are", function()
     local pages, per_page, size = 150, 100, 1000
-    local p = assert(io.popen("exec " .. q(ACRLUA) .. " " .. q(here .. "/fixtures/pager.lua")
-      .. " " .. pages .. " " .. per_page .. " " .. size))
+    local p = assert(io.popen("exec " .. q(ACRLUA) .. " "
+      .. q(support.ROOT .. "/tests/fixtures/pager.lua") .. " " .. pages .. " " .. per_page .. " "
+      .. size))
     local url, pid = p:read("l"):match("^(%S+) (%d+)$")
     local function stop()
       require("acrcloud.process").kill(math.tointeger(tonumber(pid)), "TERM")
@@ -584,37 +553,27 @@ describe("acr workflows", function()
     write_file(home .. "/.config/acrcloud/profiles.lua", string.format(
       "return { emu = { token = %q, base_url = %q } }", TOKEN, emu.url))
     assert(os.execute("chmod 600 " .. q(home .. "/.config/acrcloud/profiles.lua")))
-    local r = acr_process({ "--profile", "emu", "list-projects" }, { HOME = home })
-    assert.equal(0, r.code, r.err)
-    assert.matches("KIND%s+ID", r.out)
-    r = acr_process({ "--profile", "nope", "list-projects" }, { HOME = home })
-    assert.equal(1, r.code)
-    assert.matches('no profile "nope"', r.err)
+    check_run(acr_process({ "--profile", "emu", "list-projects" }, { HOME = home }),
+      { code = 0, out_match = "KIND%s+ID" })
+    check_run(acr_process({ "--profile", "nope", "list-projects" }, { HOME = home }),
+      { code = 1, err_match = 'no profile "nope"' })
   end)
 
   it("refuses acr's output options before a workflow's name", function()
-    local r = acr { "-o", "csv", "stats", "15", "2021-04-09", "2021-04-10" }
-    assert.equal(2, r.code)
-    assert.matches("%-%-output before 'stats' is acr's", r.err)
+    check_run(acr { "-o", "csv", "stats", "15", "2021-04-09", "2021-04-10" },
+      { code = 2, err_match = "%-%-output before 'stats' is acr's" })
   end)
 end)
 
 describe("scripts/demo.sh", function()
   it("prints its help for -h, exit 0, and refuses arguments, exit 2", function()
     local function run(a)
-      local p = assert(io.popen("bash " .. q(here .. "/../scripts/demo.sh") .. " " .. a
-        .. " 2>&1 </dev/null"))
-      local out = p:read("a")
-      local _, _, code = p:close()
-      return code, out
+      return support.run_command("bash " .. q(support.ROOT .. "/scripts/demo.sh") .. " " .. a
+        .. " </dev/null")
     end
-    local code, out = run("-h")
-    assert.equal(0, code)
-    assert.matches("^The README's demo", out)
-    assert.not_matches("Emulator of the ACRCloud", out)
-    code, out = run("--bogus")
-    assert.equal(2, code)
-    assert.matches("unexpected argument '%-%-bogus'", out)
+    check_run(run("-h"), { code = 0, out_match = "^The README's demo",
+      out_lacks = "Emulator of the ACRCloud", err_lacks = "Emulator of the ACRCloud" })
+    check_run(run("--bogus"), { code = 2, err_has = "unexpected argument '--bogus'" })
   end)
 end)
 
@@ -662,10 +621,7 @@ describe("acr help, version and completion", function()
     local function complete(words)
       local cmd = string.format("source %s; COMP_WORDS=(%s); COMP_CWORD=%d; _acr; "
         .. "printf '%%s\\n' \"${COMPREPLY[@]}\"", q(script), table.concat(words, " "), #words - 1)
-      local p = assert(io.popen("bash -c " .. q(cmd) .. " 2>&1"))
-      local out = p:read("a")
-      p:close()
-      return out
+      return (support.output("bash -c " .. q(cmd) .. " 2>&1"))
     end
     local words = {}
     for w in complete({ "acr", "list_b" }):gmatch("%S+") do words[#words + 1] = w end

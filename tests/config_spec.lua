@@ -60,41 +60,28 @@ describe("acrcloud.config.load_string", function()
     assert.equal("aaa", ("a"):rep(3))
   end)
 
-  it("stops an endless loop", function()
-    local t, err = config.load_string("while true do end", "loop.lua")
-    assert.is_nil(t)
-    assert.equal("loop.lua: the config runs too long (a loop that never ends?)", err)
-  end)
-
-  it("stops a file that eats memory", function()
-    local t, err = config.load_string("local s = 'xxxxxxxx' while true do s = s .. s end", "m")
-    assert.is_nil(t)
-    assert.matches("too much memory", err, 1, true)
-  end)
-
-  it("refuses precompiled chunks", function()
-    local t, err = config.load_string(string.dump(function() end), "bin")
-    assert.is_nil(t)
-    assert.matches("binary", err, 1, true)
-  end)
-
-  it("reports syntax errors with the file name and line", function()
-    local t, err = config.load_string("a = {\n b = 1,\n c = }", "acc.lua")
-    assert.is_nil(t)
-    assert.matches("^acc.lua:3:", err)
-  end)
-
-  it("refuses a file that both returns and assigns", function()
-    local t, err = config.load_string("a = 1 return { b = 2 }", "t")
-    assert.is_nil(t)
-    assert.matches("do one", err, 1, true)
-  end)
-
-  it("refuses a file that returns something other than a table", function()
-    local t, err = config.load_string("return 42", "t")
-    assert.is_nil(t)
-    assert.matches("returned a number", err, 1, true)
-  end)
+  -- { name, the file, its chunk name, and what the error is: err = (all
+  -- of it), err_has = (a part) or err_match = (a pattern) }
+  local REFUSED = {
+    { "stops an endless loop", "while true do end", "loop.lua",
+      err = "loop.lua: the config runs too long (a loop that never ends?)" },
+    { "stops a file that eats memory", "local s = 'xxxxxxxx' while true do s = s .. s end", "m",
+      err_has = "too much memory" },
+    { "refuses precompiled chunks", string.dump(function() end), "bin", err_has = "binary" },
+    { "reports syntax errors with the file name and line", "a = {\n b = 1,\n c = }", "acc.lua",
+      err_match = "^acc.lua:3:" },
+    { "refuses a file that both returns and assigns", "a = 1 return { b = 2 }", "t",
+      err_has = "do one" },
+    { "refuses a file that returns something other than a table", "return 42", "t",
+      err_has = "returned a number" },
+  }
+  for _, case in ipairs(REFUSED) do
+    it(case[1], function()
+      local t, err = config.load_string(case[2], case[3])
+      assert.is_nil(t)
+      support.check_run({ err = err }, case)
+    end)
+  end
 end)
 
 describe("acrcloud.config.load_account", function()

@@ -29,18 +29,10 @@ end
 local ROOT = repo_root()
 local THIS_FILE = "coverage_spec.lua"
 local INVENTORY = ROOT .. "/../shared/api/endpoints.json"
-local read_file = dofile(ROOT .. "/tests/support.lua").read_file
+local support = dofile(ROOT .. "/tests/support.lua")
+local read_file = support.read_file
 
--- "N things are wrong:\n  a\n  b": the whole list, one per line.
-local function report(count_text, list)
-  return string.format("%d %s:\n  %s", #list, count_text, table.concat(list, "\n  "))
-end
-
-local function assert_none(list, count_text)
-  -- Plain assert: its message is all that is printed, without a diff of
-  -- true and false.
-  assert(#list == 0, #list > 0 and report(count_text, list) or nil)
-end
+local assert_none = support.assert_none
 
 local operations = acrcloud.operations
 

@@ -14,68 +14,36 @@ local function fields(text)
 end
 
 describe("acrcloud.csv", function()
-  it("splits plain fields", function()
-    assert.same({ { "a", "b", "c" }, { "1", "2", "3" } }, fields("a,b,c\n1,2,3\n"))
-  end)
-
-  it("reads a last line without a line end", function()
-    assert.same({ { "a", "b" }, { "1", "2" } }, fields("a,b\n1,2"))
-  end)
-
-  it("keeps empty fields, leading and trailing", function()
-    assert.same({ { "", "b", "" }, { "", "", "" } }, fields(",b,\n,,\n"))
-  end)
-
-  it("handles CRLF line ends", function()
-    assert.same({ { "a", "b" }, { "1", "2" } }, fields("a,b\r\n1,2\r\n"))
-  end)
-
-  it("reads quoted fields with commas", function()
-    assert.same({ { "Hello, World", "x" } }, fields('"Hello, World",x\n'))
-  end)
-
-  it("reads doubled quotes as one quote", function()
-    assert.same({ { 'say "hi"', '"' } }, fields('"say ""hi""",""""\n'))
-  end)
-
-  it("reads an empty quoted field", function()
-    assert.same({ { "", "a", "" } }, fields('"",a,""\n'))
-  end)
-
-  it("reads a quoted field that spans lines, keeping the line break", function()
-    assert.same({ { "line one\nline two", "x" }, { "y", "z" } },
-      fields('"line one\nline two",x\ny,z\n'))
-  end)
-
-  it("keeps CRLF inside a quoted field and strips it at the record end", function()
-    assert.same({ { "a\r\nb", "c" } }, fields('"a\r\nb",c\r\n'))
-  end)
-
-  it("handles two multi-line quoted fields in one record", function()
-    assert.same({ { "a\nb", "c\nd", "e" } }, fields('"a\nb","c\nd",e\n'))
-  end)
+  -- { name, text, the fields of its records }
+  local READS = {
+    { "splits plain fields", "a,b,c\n1,2,3\n", { { "a", "b", "c" }, { "1", "2", "3" } } },
+    { "reads a last line without a line end", "a,b\n1,2", { { "a", "b" }, { "1", "2" } } },
+    { "keeps empty fields, leading and trailing", ",b,\n,,\n",
+      { { "", "b", "" }, { "", "", "" } } },
+    { "handles CRLF line ends", "a,b\r\n1,2\r\n", { { "a", "b" }, { "1", "2" } } },
+    { "reads quoted fields with commas", '"Hello, World",x\n', { { "Hello, World", "x" } } },
+    { "reads doubled quotes as one quote", '"say ""hi""",""""\n', { { 'say "hi"', '"' } } },
+    { "reads an empty quoted field", '"",a,""\n', { { "", "a", "" } } },
+    { "reads a quoted field that spans lines, keeping the line break",
+      '"line one\nline two",x\ny,z\n', { { "line one\nline two", "x" }, { "y", "z" } } },
+    { "keeps CRLF inside a quoted field and strips it at the record end",
+      '"a\r\nb",c\r\n', { { "a\r\nb", "c" } } },
+    { "handles two multi-line quoted fields in one record",
+      '"a\nb","c\nd",e\n', { { "a\nb", "c\nd", "e" } } },
+    { "skips blank lines", "a\n\n\r\nb\n\n", { { "a" }, { "b" } } },
+    { "drops a UTF-8 byte order mark", "\239\187\191title,start\n", { { "title", "start" } } },
+    { "keeps UTF-8 text as it is", "Motörhead,東京\n", { { "Motörhead", "東京" } } },
+    { "keeps a quote inside an unquoted field", '5" floppy,x\n', { { '5" floppy', "x" } } },
+  }
+  for _, case in ipairs(READS) do
+    it(case[1], function() assert.same(case[3], fields(case[2])) end)
+  end
 
   it("numbers records by the line they start on", function()
     local recs = all('h1,h2\n"multi\nline",x\n\nlast,row\n')
     assert.equal(1, recs[1].line)
     assert.equal(2, recs[2].line)
     assert.equal(5, recs[3].line)
-  end)
-
-  it("skips blank lines", function()
-    assert.same({ { "a" }, { "b" } }, fields("a\n\n\r\nb\n\n"))
-  end)
-
-  it("drops a UTF-8 byte order mark", function()
-    assert.same({ { "title", "start" } }, fields("\239\187\191title,start\n"))
-  end)
-
-  it("keeps UTF-8 text as it is", function()
-    assert.same({ { "Motörhead", "東京" } }, fields("Motörhead,東京\n"))
-  end)
-
-  it("keeps a quote inside an unquoted field", function()
-    assert.same({ { '5" floppy', "x" } }, fields('5" floppy,x\n'))
   end)
 
   it("reports text after a closing quote as a bad record and goes on", function()

@@ -6,10 +6,9 @@ local docs = require "acrcloud.docs"
 local shell = require "acrcloud.shell"
 local annotations = require "acrcloud.annotations"
 
-local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
-local support = dofile(here .. "/support.lua")
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 local q, read_file = support.q, support.read_file
-local ROOT = here .. "/.."
+local ROOT = support.ROOT
 
 local function committed(path) return read_file(ROOT .. "/" .. path) end
 
@@ -20,10 +19,7 @@ local function file(path_end)
   error("no generated file " .. path_end)
 end
 
-local function assert_none(list, what)
-  assert(#list == 0, #list > 0 and string.format("%d %s:\n  %s", #list, what,
-    table.concat(list, "\n  ")) or nil)
-end
+local assert_none = support.assert_none
 
 describe("the generated docs", function()
   it("are current (run " .. docs.COMMAND .. " after changing the table)", function()
@@ -46,21 +42,14 @@ describe("the generated docs", function()
     local man = root .. "/lua/acrcloud/doc/acr.1"
     support.write_file(man, (read_file(man):gsub("create_bucket", "make_bucket", 1)))
     local function run(args)
-      local cmd = q(assert(os.getenv("ACRLUA"), "ACRLUA is not set")) .. " "
-        .. q(ROOT .. "/scripts/gen-docs.lua") .. " --root " .. q(root) .. " " .. args
-        .. " 2>&1"
-      local p = assert(io.popen(cmd))
-      local out = p:read("a")
-      local _, _, code = p:close()
-      return code, out
+      return support.run_command(q(assert(os.getenv("ACRLUA"), "ACRLUA is not set")) .. " "
+        .. q(ROOT .. "/scripts/gen-docs.lua") .. " --root " .. q(root) .. " " .. args)
     end
-    local code, out = run("--check")
-    assert.equal(1, code)
-    assert.matches("not current: lua/acrcloud/doc/acr.1;", out, 1, true)
-    code = run("")
-    assert.equal(0, code)
+    support.check_run(run("--check"),
+      { code = 1, err_has = "not current: lua/acrcloud/doc/acr.1;" })
+    support.check_run(run(""), { code = 0 })
     assert.equal(file("acr.1").render(), read_file(man))
-    assert.equal(0, (run("--check")))
+    support.check_run(run("--check"), { code = 0 })
     os.execute("rm -rf " .. q(root))
   end)
 end)
@@ -73,9 +62,7 @@ describe("the man pages", function()
     for _, name in ipairs({ "acr.1", "acrlua.1" }) do
       local path = os.tmpname()
       support.write_file(path, file(name).render())
-      local p = assert(io.popen("groff -man -Tutf8 -ww -z " .. q(path) .. " 2>&1"))
-      local warnings = p:read("a")
-      p:close()
+      local warnings = support.output("groff -man -Tutf8 -ww -z " .. q(path) .. " 2>&1")
       os.remove(path)
       assert.equal("", warnings, name)
     end

@@ -372,13 +372,13 @@ describe("export-results.lua", function()
   end)
 
   describe("usage", function()
-    it("prints the help on -h and exits 0", function()
-      local r = script { "-h" }
-      assert.equal(0, r.code)
-      assert.matches("^usage: export%-results%.lua", r.out)
-      assert.matches("UTC day", r.out, 1, true)
-      assert.matches("-z, --timezone ZONE", r.out, 1, true)
-    end)
+    for name, test in support.run_cases(script, {
+      { "prints the help on -h and exits 0", args = { "-h" }, code = 0,
+        out_match = "^usage: export%-results%.lua",
+        out_has = { "UTC day", "-z, --timezone ZONE" } },
+      { "exits 1 for a project that does not exist", args = { "999999", "2021-04-09" },
+        code = 1, err_has = "HTTP 404", out = "" },
+    }) do it(name, test) end
 
     it("exits 2 on bad dates, zones and arguments", function()
       for _, args in ipairs {
@@ -391,24 +391,14 @@ describe("export-results.lua", function()
         { "-j", "0", tostring(pid), "2021-04-09" },
         { "-j", "many", tostring(pid), "2021-04-09" },
       } do
-        local r = script(args)
-        assert.equal(2, r.code, table.concat(args, " "))
-        assert.matches("usage: export-results.lua", r.err, 1, true)
-        assert.equal("", r.out)
+        support.check_run(script(args), { code = 2, err_has = "usage: export-results.lua", out = "",
+          about = table.concat(args, " ") })
       end
     end)
 
-    it("exits 1 for a project that does not exist", function()
-      local r = script { "999999", "2021-04-09" }
-      assert.equal(1, r.code)
-      assert.matches("HTTP 404", r.err, 1, true)
-      assert.equal("", r.out)
-    end)
-
     it("exits 1 when the token is missing", function()
-      local r = script({ tostring(pid), "2021-04-09" }, { ACRCLOUD_ACCESS_TOKEN = false })
-      assert.equal(1, r.code)
-      assert.matches("ACRCLOUD_ACCESS_TOKEN", r.err, 1, true)
+      support.check_run(script({ tostring(pid), "2021-04-09" }, { ACRCLOUD_ACCESS_TOKEN = false }),
+        { code = 1, err_has = "ACRCLOUD_ACCESS_TOKEN" })
     end)
   end)
 end)

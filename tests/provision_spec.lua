@@ -23,38 +23,18 @@ describe("provision.lua", function()
   local run = support.script_runner(emu, SCRIPT)
 
   describe("usage", function()
-    it("prints the help on -h and exits 0", function()
-      local r = run { "-h" }
-      assert.equal(0, r.code)
-      assert.matches("^usage: provision.lua", r.out)
-      assert.matches("--apply", r.out, 1, true)
-      assert.equal("", r.err)
-    end)
-
-    it("exits 2 with the usage line when the config file is missing", function()
-      local r = run {}
-      assert.equal(2, r.code)
-      assert.matches("usage: provision.lua", r.err, 1, true)
-      assert.equal("", r.out)
-    end)
-
-    it("exits 2 on an unknown option", function()
-      local r = run { "--aply", GOOD }
-      assert.equal(2, r.code)
-      assert.matches("unknown option --aply", r.err, 1, true)
-    end)
-
-    it("exits 1 when the token is missing", function()
-      local r = run({ GOOD }, { token = false })
-      assert.equal(1, r.code)
-      assert.matches("ACRCLOUD_ACCESS_TOKEN is not set", r.err, 1, true)
-    end)
-
-    it("exits 1 when the config file does not exist", function()
-      local r = run { "tests/fixtures/scripts/nonexistent.lua" }
-      assert.equal(1, r.code)
-      assert.matches("No such file", r.err, 1, true)
-    end)
+    for name, test in support.run_cases(run, {
+      { "prints the help on -h and exits 0", args = { "-h" },
+        code = 0, out_match = "^usage: provision.lua", out_has = "--apply", err = "" },
+      { "exits 2 with the usage line when the config file is missing", args = {},
+        code = 2, err_has = "usage: provision.lua", out = "" },
+      { "exits 2 on an unknown option", args = { "--aply", GOOD },
+        code = 2, err_has = "unknown option --aply" },
+      { "exits 1 when the token is missing", args = { GOOD }, opts = { token = false },
+        code = 1, err_has = "ACRCLOUD_ACCESS_TOKEN is not set" },
+      { "exits 1 when the config file does not exist",
+        args = { "tests/fixtures/scripts/nonexistent.lua" }, code = 1, err_has = "No such file" },
+    }) do it(name, test) end
   end)
 
   describe("bad config", function()

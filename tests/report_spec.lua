@@ -2,7 +2,7 @@
 -- daylight saving, bad rows, resuming after interruptions, usage and exit
 -- codes.
 local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
-local write, start = support.write_file, support.start_script
+local write, start, expect = support.write_file, support.start_script, support.check_run
 
 local SCRIPT = "scripts/report.lua"
 local PID, STREAM = "17913", "s-XXXXXX"
@@ -58,9 +58,9 @@ describe("report.lua", function()
   -- Asserts that rows first..last of a numbered CSV are stored exactly once
   -- each and no other row is.
   local function assert_exactly(titles, numbers)
-    local expect = {}
-    for _, i in ipairs(numbers) do expect[string.format("row %02d", i)] = 1 end
-    assert.same(expect, titles)
+    local want = {}
+    for _, i in ipairs(numbers) do want[string.format("row %02d", i)] = 1 end
+    assert.same(want, titles)
   end
 
   local function range(a, b)
@@ -69,42 +69,44 @@ describe("report.lua", function()
     return out
   end
 
+  -- Checks a run that exited 0 (and what else `want` says of it), after
+  -- which rows 1..n of a numbered CSV are stored exactly once each.
+  local function all_stored(r, n, want)
+    want = want or {}
+    want.code = 0
+    expect(r, want)
+    assert_exactly(stored_titles(), range(1, n))
+  end
+
   describe("usage", function()
     it("explains the journal in -h and exits 0", function()
-      local r = run { "-h" }
-      assert.equal(0, r.code)
-      assert.matches("^usage: report.lua", r.out)
-      assert.matches("reports.csv.journal", r.out, 1, true)
-      assert.matches("--resend-unknown", r.out, 1, true)
-      assert.matches("UNKNOWN fate", r.out, 1, true)
-      -- How to find out what became of a batch, and what to say then.
-      assert.matches("never more than one such batch", r.out, 1, true)
-      assert.matches("Deciding about a batch of unknown fate:", r.out, 1, true)
-      assert.matches("ACRCloud console", r.out, 1, true)
-      assert.matches("--assume-sent     if they are there", r.out, 1, true)
-      assert.matches("--resend-unknown  if they are not", r.out, 1, true)
-      assert.matches("a second run on the same journal is refused", r.out, 1, true)
+      expect(run { "-h" }, { code = 0, out_match = "^usage: report.lua", out_has = {
+        "reports.csv.journal",
+        "--resend-unknown",
+        "UNKNOWN fate",
+        -- How to find out what became of a batch, and what to say then.
+        "never more than one such batch",
+        "Deciding about a batch of unknown fate:",
+        "ACRCloud console",
+        "--assume-sent     if they are there",
+        "--resend-unknown  if they are not",
+        "a second run on the same journal is refused",
+      } })
     end)
 
     it("exits 2 without arguments", function()
-      local r = run {}
-      assert.equal(2, r.code)
-      assert.matches("missing arguments", r.err, 1, true)
-      assert.matches("usage: report.lua", r.err, 1, true)
+      expect(run {}, { code = 2, err_has = { "missing arguments", "usage: report.lua" } })
     end)
 
     it("exits 2 without --timezone", function()
       write(csv_path, numbered_csv(1))
-      local r = run { PID, STREAM, csv_path }
-      assert.equal(2, r.code)
-      assert.matches("--timezone is required", r.err, 1, true)
+      expect(run { PID, STREAM, csv_path }, { code = 2, err_has = "--timezone is required" })
     end)
 
     it("exits 2 on an unknown time zone instead of using UTC", function()
       write(csv_path, numbered_csv(1))
-      local r = run { "-z", "Europe/Atlantis", PID, STREAM, csv_path }
-      assert.equal(2, r.code)
-      assert.matches('unknown time zone "Europe/Atlantis"', r.err, 1, true)
+      expect(run { "-z", "Europe/Atlantis", PID, STREAM, csv_path },
+        { code = 2, err_has = 'unknown time zone "Europe/Atlantis"' })
     end)
 
     it("exits 2 on a bad project id, batch size or option mix", function()
@@ -117,38 +119,29 @@ describe("report.lua", function()
     end)
 
     it("exits 1 when the CSV does not exist", function()
-      local r = report()
-      assert.equal(1, r.code)
-      assert.matches("No such file", r.err, 1, true)
+      expect(report(), { code = 1, err_has = "No such file" })
     end)
 
     it("exits 1 when the token is missing, sending nothing", function()
       write(csv_path, numbered_csv(2))
-      local r = report({}, { token = false })
-      assert.equal(1, r.code)
-      assert.matches("ACRCLOUD_ACCESS_TOKEN is not set", r.err, 1, true)
+      expect(report({}, { token = false }),
+        { code = 1, err_has = "ACRCLOUD_ACCESS_TOKEN is not set" })
       assert.same({}, stored())
     end)
 
     it("exits 1 on a wrong token, and a rerun with the right one sends everything", function()
       write(csv_path, numbered_csv(3))
-      local r = report({}, { env = { ACRCLOUD_ACCESS_TOKEN = "wrong" } })
-      assert.equal(1, r.code)
-      assert.matches("HTTP 401", r.err, 1, true)
-      r = report()
-      assert.equal(0, r.code, r.err)
-      assert.matches("Rows sent: 3", r.out, 1, true)
-      assert_exactly(stored_titles(), range(1, 3))
+      expect(report({}, { env = { ACRCLOUD_ACCESS_TOKEN = "wrong" } }),
+        { code = 1, err_has = "HTTP 401" })
+      all_stored(report(), 3, { out_has = "Rows sent: 3" })
     end)
   end)
 
   describe("sending", function()
     it("sends every row in batches and prints the counts", function()
       write(csv_path, numbered_csv(7))
-      local r = report { "-b", "3" }
-      assert.equal(0, r.code, r.err)
-      assert.equal("Rows sent: 7, skipped: 0, already sent before: 0.\n", r.out)
-      assert_exactly(stored_titles(), range(1, 7))
+      all_stored(report { "-b", "3" }, 7,
+        { out = "Rows sent: 7, skipped: 0, already sent before: 0.\n" })
       local posts = 0
       for _, q in ipairs(emu.operations()) do
         if q == "POST add_stream_user_reports" then posts = posts + 1 end
@@ -175,8 +168,7 @@ describe("report.lua", function()
         .. '"The ""Best"" Song",2021-06-01 10:05:00,2021-06-01 10:06:00,"a, ""b"""\r\n'
         .. '"Two\r\nLines",2021-06-01 10:07:00,2021-06-01 10:08:00,x\r\n'
         .. "Motörhead – Ace,2021-06-01T10:09,2021-06-01T10:10,y\r\n")
-      local r = report()
-      assert.equal(0, r.code, r.err)
+      expect(report(), { code = 0 })
       local titles = {}
       for i, e in ipairs(stored()) do titles[i] = e.result.title end
       assert.same({ "Hello, Goodbye", 'The "Best" Song', "Two\r\nLines", "Motörhead – Ace" },
@@ -198,9 +190,8 @@ describe("report.lua", function()
         "gap,2021-03-28 02:30:00,2021-03-28 03:30:00",
         "good 2,2021-06-01 11:00:00,2021-06-01 11:01:00",
       }, "\n") .. "\n")
-      local r = report()
-      assert.equal(3, r.code)
-      assert.equal("Rows sent: 2, skipped: 7, already sent before: 0.\n", r.out)
+      local r = expect(report(),
+        { code = 3, out = "Rows sent: 2, skipped: 7, already sent before: 0.\n" })
       for _, want in ipairs {
         'line 3: end: expected YYYY-mm-dd HH:MM:SS, got ""; skipped',
         'line 4: start: "2021-02-30 10:00:00" is not a real date and time; skipped',
@@ -218,18 +209,14 @@ describe("report.lua", function()
 
     it("stops before sending anything when a quote is never closed", function()
       write(csv_path, numbered_csv(3) .. '"unterminated,2021-06-01 12:00:00,x\nmore\n')
-      local r = report()
-      assert.equal(1, r.code)
-      assert.matches("unterminated quoted field (the quote opened on line 5", r.err, 1, true)
-      assert.matches("nothing was sent", r.err, 1, true)
+      expect(report(), { code = 1, err_has = {
+        "unterminated quoted field (the quote opened on line 5", "nothing was sent" } })
       assert.same({}, stored())
     end)
 
     it("sends nothing and writes no journal with --dry-run", function()
       write(csv_path, numbered_csv(4))
-      local r = report { "--dry-run" }
-      assert.equal(0, r.code, r.err)
-      assert.matches("Dry run: 4 row(s) would be sent", r.out, 1, true)
+      expect(report { "--dry-run" }, { code = 0, out_has = "Dry run: 4 row(s) would be sent" })
       assert.same({}, stored())
       assert.is_nil(io.open(csv_path .. ".journal"))
     end)
@@ -252,8 +239,7 @@ describe("report.lua", function()
       local lines = { "title,start,end" }
       for i, s in ipairs(starts) do lines[#lines + 1] = "t" .. i .. "," .. s .. "," .. s end
       write(csv_path, table.concat(lines, "\n") .. "\n")
-      local r = run { "-z", zone, PID, STREAM, csv_path }
-      assert.equal(0, r.code, r.err)
+      local r = expect(run { "-z", zone, PID, STREAM, csv_path }, { code = 0 })
       local out = {}
       for i, e in ipairs(stored()) do out[i] = e.result.start_timestamp_utc end
       return out, r
@@ -303,13 +289,11 @@ describe("report.lua", function()
 
     it("keeps the duration right when a row spans the spring change", function()
       write(csv_path, "title,start,end\nnight,2021-03-28 01:50:00,2021-03-28 03:10:00\n")
-      local r = report()
-      assert.equal(0, r.code, r.err)
+      expect(report(), { code = 0, err_has = "both sides of a clock change" })
       local e = stored()[1].result
       assert.equal("2021-03-28 00:50:00", e.start_timestamp_utc)
       assert.equal("2021-03-28 01:10:00", e.end_timestamp_utc)
       assert.equal(20 * 60, e.duration)
-      assert.matches("both sides of a clock change", r.err, 1, true)
     end)
   end)
 
@@ -317,10 +301,7 @@ describe("report.lua", function()
     it("sends nothing the second time", function()
       write(csv_path, numbered_csv(5))
       assert.equal(0, report().code)
-      local r = report()
-      assert.equal(0, r.code, r.err)
-      assert.equal("Rows sent: 0, skipped: 0, already sent before: 5.\n", r.out)
-      assert_exactly(stored_titles(), range(1, 5))
+      all_stored(report(), 5, { out = "Rows sent: 0, skipped: 0, already sent before: 5.\n" })
     end)
 
     it("sends only new rows after other rows were added, removed or moved", function()
@@ -331,10 +312,7 @@ describe("report.lua", function()
       -- header, row 06 (new), row 05, row 01, row 03 (row 02 and 04 removed)
       write(csv_path, table.concat({ lines[1], lines[7], lines[6], lines[2], lines[4] }, "\n")
         .. "\n")
-      local r = report()
-      assert.equal(0, r.code, r.err)
-      assert.equal("Rows sent: 1, skipped: 0, already sent before: 3.\n", r.out)
-      assert_exactly(stored_titles(), range(1, 6))
+      all_stored(report(), 6, { out = "Rows sent: 1, skipped: 0, already sent before: 3.\n" })
     end)
 
     it("sends rows that are exactly alike once each", function()
@@ -351,12 +329,11 @@ describe("report.lua", function()
     it("refuses a journal made for another stream", function()
       write(csv_path, numbered_csv(2))
       assert.equal(0, report().code)
-      local r = run { "-z", "UTC", PID, "s-Jq2n5T", csv_path }
-      assert.equal(1, r.code)
-      assert.matches("this journal records sends to", r.err, 1, true)
+      expect(run { "-z", "UTC", PID, "s-Jq2n5T", csv_path },
+        { code = 1, err_has = "this journal records sends to" })
       assert.same({}, emu.reports(PID, "s-Jq2n5T"))
-      local other = run { "-z", "UTC", "-j", dir .. "/other.journal", PID, "s-Jq2n5T", csv_path }
-      assert.equal(0, other.code, other.err)
+      expect(run { "-z", "UTC", "-j", dir .. "/other.journal", PID, "s-Jq2n5T", csv_path },
+        { code = 0 })
       assert.equal(2, #emu.reports(PID, "s-Jq2n5T"))
     end)
   end)
@@ -365,89 +342,73 @@ describe("report.lua", function()
     -- 10 rows, 3 a batch: batches hold rows 1-3, 4-6, 7-9 and 10.
     local function crash(stage)
       write(csv_path, numbered_csv(10))
-      local r = report({ "-b", "3" }, { env = { ACRLUA_REPORT_CRASH_AFTER = stage } })
-      assert.equal(137, r.code, r.err)
-      return r
+      expect(report({ "-b", "3" }, { env = { ACRLUA_REPORT_CRASH_AFTER = stage } }),
+        { code = 137 })
     end
 
     it("killed after recording a batch, before sending it: lists it, sends nothing else",
       function()
       crash("intent:2")
       assert_exactly(stored_titles(), range(1, 3))
-      local r = report { "-b", "3" }
-      assert.equal(3, r.code, r.err)
-      assert.matches("Rows sent: 0, skipped: 0, already sent before: 3, of unknown fate: 3, "
-        .. "waiting to be sent: 4.", r.out, 1, true)
-      assert.matches("3 row(s) may or may not be on the server", r.out, 1, true)
-      assert.matches("line 5: 2021-06-01 10:04:00, row 04", r.out, 1, true)
-      assert.matches("line 7: 2021-06-01 10:06:00, row 06", r.out, 1, true)
-      assert.matches("--resend-unknown", r.out, 1, true)
-      assert.matches("Nothing else is sent until you say what became of them", r.out, 1, true)
+      expect(report { "-b", "3" }, { code = 3, out_has = {
+        "Rows sent: 0, skipped: 0, already sent before: 3, of unknown fate: 3, "
+          .. "waiting to be sent: 4.",
+        "3 row(s) may or may not be on the server",
+        "line 5: 2021-06-01 10:04:00, row 04",
+        "line 7: 2021-06-01 10:06:00, row 06",
+        "--resend-unknown",
+        "Nothing else is sent until you say what became of them",
+      } })
       -- Until the user decides, nothing more goes out: a kill now cannot
       -- leave a second batch of unknown fate beside the first.
       assert_exactly(stored_titles(), range(1, 3))
       -- They are not on the server: asked to, it sends them, then the rest.
-      r = report { "-b", "3", "--resend-unknown" }
-      assert.equal(0, r.code, r.err)
-      assert.equal("Rows sent: 7, skipped: 0, already sent before: 3.\n", r.out)
-      assert_exactly(stored_titles(), range(1, 10))
+      all_stored(report { "-b", "3", "--resend-unknown" }, 10,
+        { out = "Rows sent: 7, skipped: 0, already sent before: 3.\n" })
       assert.equal("Rows sent: 0, skipped: 0, already sent before: 10.\n", report().out)
     end)
 
     it("killed after the server stored a batch, before the journal said so", function()
       crash("send:2")
       assert_exactly(stored_titles(), range(1, 6))
-      local r = report { "-b", "3" }
-      assert.equal(3, r.code, r.err)
-      assert.matches("of unknown fate: 3", r.out, 1, true)
+      expect(report { "-b", "3" }, { code = 3, out_has = "of unknown fate: 3" })
       -- Nothing is sent twice without asking, nor anything else.
       assert_exactly(stored_titles(), range(1, 6))
       -- The user checked: they are there.
-      r = report { "--assume-sent" }
-      assert.equal(0, r.code, r.err)
-      assert.equal("Rows sent: 4, skipped: 0, already sent before: 3, "
-        .. "recorded as sent (--assume-sent): 3.\n", r.out)
-      r = report()
-      assert.equal(0, r.code, r.err)
-      assert.equal("Rows sent: 0, skipped: 0, already sent before: 10.\n", r.out)
-      assert_exactly(stored_titles(), range(1, 10))
+      expect(report { "--assume-sent" }, { code = 0, out = "Rows sent: 4, skipped: 0, "
+        .. "already sent before: 3, recorded as sent (--assume-sent): 3.\n" })
+      all_stored(report(), 10, { out = "Rows sent: 0, skipped: 0, already sent before: 10.\n" })
     end)
 
     it("says so when a row of unknown fate was edited, and lets it be cleared", function()
       crash("send:2")
       -- Row 05 was in the batch of unknown fate; the user edits it.
       write(csv_path, (numbered_csv(10):gsub("row 05,", "row 05 (fixed),")))
-      local r = report { "-b", "3" }
-      assert.equal(3, r.code, r.err)
-      assert.matches("of unknown fate: 2", r.out, 1, true)
-      assert.matches("3 row(s) may or may not be on the server", r.out, 1, true)
-      assert.matches("and 1 row(s) no longer in the CSV as they were", r.out, 1, true)
+      expect(report { "-b", "3" }, { code = 3, out_has = {
+        "of unknown fate: 2",
+        "3 row(s) may or may not be on the server",
+        "and 1 row(s) no longer in the CSV as they were",
+      } })
       assert.is_nil(stored_titles()["row 05 (fixed)"])
       -- They are there: recorded, and the rest is sent, the edited row as a
       -- new row.
-      r = report { "--assume-sent" }
-      assert.equal(0, r.code, r.err)
-      assert.matches("recorded as sent (--assume-sent): 3", r.out, 1, true)
+      expect(report { "--assume-sent" },
+        { code = 0, out_has = "recorded as sent (--assume-sent): 3" })
       assert.equal(1, stored_titles()["row 05 (fixed)"])
-      r = report()
-      assert.equal("Rows sent: 0, skipped: 0, already sent before: 10.\n", r.out)
+      expect(report(), { out = "Rows sent: 0, skipped: 0, already sent before: 10.\n" })
     end)
 
     it("killed between batches: sends the rest, nothing unknown", function()
       crash("outcome:2")
       assert_exactly(stored_titles(), range(1, 6))
-      local r = report { "-b", "3" }
-      assert.equal(0, r.code, r.err)
-      assert.equal("Rows sent: 4, skipped: 0, already sent before: 6.\n", r.out)
-      assert_exactly(stored_titles(), range(1, 10))
+      all_stored(report { "-b", "3" }, 10,
+        { out = "Rows sent: 4, skipped: 0, already sent before: 6.\n" })
     end)
 
     it("killed before the first batch left: nothing stored, nothing lost", function()
       crash("intent:1")
       assert.same({}, stored())
-      local r = report { "-b", "3", "--resend-unknown" }
-      assert.equal(0, r.code, r.err)
-      assert_exactly(stored_titles(), range(1, 10))
+      all_stored(report { "-b", "3", "--resend-unknown" }, 10)
     end)
 
     it("killed with SIGKILL while a batch was under way", function()
@@ -463,66 +424,48 @@ describe("report.lua", function()
       os.execute("sleep 0.2")
       os.remove(job.out)
       os.remove(job.err)
-      local r = run { "-z", "UTC", "-b", "3", PID, STREAM, csv_path }
-      assert.equal(3, r.code, r.err)
-      assert.matches("of unknown fate: 3", r.out, 1, true)
+      expect(run { "-z", "UTC", "-b", "3", PID, STREAM, csv_path },
+        { code = 3, out_has = "of unknown fate: 3" })
       assert_exactly(stored_titles(), range(1, 6))
       -- The server has them: say so, and the rest goes.
-      r = run { "-z", "UTC", "-b", "3", "--assume-sent", PID, STREAM, csv_path }
-      assert.equal(0, r.code, r.err)
-      assert_exactly(stored_titles(), range(1, 10))
+      all_stored(run { "-z", "UTC", "-b", "3", "--assume-sent", PID, STREAM, csv_path }, 10)
     end)
 
     it("stopped by a connection lost mid-request: no row lost, none sent twice", function()
       write(csv_path, numbered_csv(10))
       emu.fault { operation = "add_stream_user_reports", count = 1 }
       emu.fault { operation = "add_stream_user_reports", count = 1, drop = true }
-      local r = report { "-b", "3" }
-      assert.equal(1, r.code)
-      assert.matches("Rows sent: 3", r.out, 1, true)
-      assert.matches("may or may not have stored the last 3 row(s)", r.err, 1, true)
+      expect(report { "-b", "3" },
+        { code = 1, out_has = "Rows sent: 3",
+          err_has = "may or may not have stored the last 3 row(s)" })
       assert_exactly(stored_titles(), range(1, 3))
-      r = report { "-b", "3" }
-      assert.equal(3, r.code)
-      assert.matches("of unknown fate: 3", r.out, 1, true)
-      r = report { "-b", "3", "--resend-unknown" }
-      assert.equal(0, r.code, r.err)
-      assert_exactly(stored_titles(), range(1, 10))
+      expect(report { "-b", "3" }, { code = 3, out_has = "of unknown fate: 3" })
+      all_stored(report { "-b", "3", "--resend-unknown" }, 10)
     end)
 
     it("leaves a 429 to the library's retries: the batch is stored once", function()
       write(csv_path, numbered_csv(4))
       emu.fault { operation = "add_stream_user_reports", count = 1, status = 429,
         headers = { ["Retry-After"] = "1" } }
-      local r = report { "-b", "2" }
-      assert.equal(0, r.code, r.err)
-      assert.matches("HTTP 429.*attempt 2 again in 1%.0 s", r.err)
-      assert_exactly(stored_titles(), range(1, 4))
+      all_stored(report { "-b", "2" }, 4, { err_match = "HTTP 429.*attempt 2 again in 1%.0 s" })
     end)
 
     it("stops when the server keeps answering 429; a later run sends the rest", function()
       write(csv_path, numbered_csv(4))
       emu.fault { operation = "add_stream_user_reports", count = 3, status = 429,
         headers = { ["Retry-After"] = "0" } }
-      local r = report { "-b", "2" }
-      assert.equal(1, r.code)
-      assert.matches("kept asking to slow down (HTTP 429, retry after 0 s)", r.err, 1, true)
+      expect(report { "-b", "2" },
+        { code = 1, err_has = "kept asking to slow down (HTTP 429, retry after 0 s)" })
       assert_exactly(stored_titles(), {})
-      r = report { "-b", "2" }
-      assert.equal(0, r.code, r.err)
-      assert_exactly(stored_titles(), range(1, 4))
+      all_stored(report { "-b", "2" }, 4)
     end)
 
     it("treats a server error as unknown fate and stops", function()
       write(csv_path, numbered_csv(4))
       emu.fault { operation = "add_stream_user_reports", count = 1, status = 503 }
-      local r = report { "-b", "2" }
-      assert.equal(1, r.code)
-      assert.matches("HTTP 503", r.err, 1, true)
+      expect(report { "-b", "2" }, { code = 1, err_has = "HTTP 503" })
       assert.same({}, stored())
-      r = report { "-b", "2", "--resend-unknown" }
-      assert.equal(0, r.code, r.err)
-      assert_exactly(stored_titles(), range(1, 4))
+      all_stored(report { "-b", "2", "--resend-unknown" }, 4)
     end)
 
     it("records a batch that never left as not sent, so a rerun sends it", function()
@@ -531,12 +474,10 @@ describe("report.lua", function()
       local gone = require("acrcloud.emulator").spawn { token = emu.token, lifetime = 60 }
       local closed = gone.url
       gone.stop()
-      local r = report({}, { env = { ACRCLOUD_BASE_URL = closed } })
-      assert.equal(1, r.code)
-      assert.matches("Couldn't connect", r.err, 1, true)
-      r = report({}, { env = { ACRCLOUD_BASE_URL = closed } })
-      assert.equal(1, r.code)
-      assert.is_nil(r.out:find("unknown fate", 1, true))
+      expect(report({}, { env = { ACRCLOUD_BASE_URL = closed } }),
+        { code = 1, err_has = "Couldn't connect" })
+      expect(report({}, { env = { ACRCLOUD_BASE_URL = closed } }),
+        { code = 1, out_lacks = "unknown fate" })
     end)
 
     it("sets aside the rows the server names as invalid and sends the others", function()
@@ -544,16 +485,12 @@ describe("report.lua", function()
       emu.fault { operation = "add_stream_user_reports", count = 1, status = 422,
         body = { message = "The given data was invalid.",
           errors = { ["data.1.title"] = { "The data.1.title is not allowed." } } } }
-      local r = report()
-      assert.equal(3, r.code)
-      assert.matches("line 3: rejected by the server: The data.1.title is not allowed.", r.err,
-        1, true)
-      assert.matches("rejected by the server: 1", r.out, 1, true)
+      expect(report(),
+        { code = 3, out_has = "rejected by the server: 1",
+          err_has = "line 3: rejected by the server: The data.1.title is not allowed." })
       assert_exactly(stored_titles(), { 1, 3 })
       -- Rejected rows are not "sent": the next run tries them again.
-      r = report()
-      assert.equal(0, r.code, r.err)
-      assert_exactly(stored_titles(), range(1, 3))
+      all_stored(report(), 3)
     end)
   end)
   describe("never more than one batch of unknown fate", function()
@@ -680,11 +617,9 @@ describe("report.lua", function()
       emu.fault { operation = "add_stream_user_reports", count = 1, delay = 30 }
       local job = start(emu, { SCRIPT, "-z", "UTC", "-b", "3", PID, STREAM, csv_path })
       assert.is_true(support.wait_for(function() return #stored() == 3 end, 20))
-      local r = run { "-z", "UTC", "-b", "3", PID, STREAM, csv_path }
-      assert.equal(1, r.code)
-      assert.matches(csv_path .. ".journal is in use by another run (it is locked)", r.err, 1,
-        true)
-      assert.equal("", r.out)
+      expect(run { "-z", "UTC", "-b", "3", PID, STREAM, csv_path },
+        { code = 1, out = "",
+          err_has = csv_path .. ".journal is in use by another run (it is locked)" })
       assert_exactly(stored_titles(), range(1, 3))
       -- A dry run only reads, and is not refused.
       assert.equal(3, run({ "-n", "-z", "UTC", "-b", "3", PID, STREAM, csv_path }).code)
@@ -698,9 +633,8 @@ describe("report.lua", function()
       end, 10))
       assert.equal(3, after.code, after.err)
       assert.matches("of unknown fate: 3", after.out, 1, true)
-      r = run { "-z", "UTC", "-b", "3", "--assume-sent", PID, STREAM, csv_path }
-      assert.equal(0, r.code, r.err)
-      assert_exactly(stored_titles(), range(1, 6))
+      all_stored(run { "-z", "UTC", "-b", "3", "--assume-sent", PID, STREAM, csv_path }, 6)
     end)
   end)
 end)
+

@@ -129,12 +129,13 @@ describe("stats.lua", function()
       assert.equal(by_id.out, by_name.out)
     end)
 
-    it("exits 1 for a name no project has", function()
-      local r = run { "no-such-project", "2021-04-09", "2021-04-10" }
-      assert.equal(1, r.code)
-      assert.matches('no base project is named "no-such-project"', r.err, 1, true)
-      assert.equal("", r.out)
-    end)
+    for name, test in support.run_cases(run, {
+      { "exits 1 for a name no project has",
+        args = { "no-such-project", "2021-04-09", "2021-04-10" },
+        code = 1, err_has = 'no base project is named "no-such-project"', out = "" },
+      { "exits 1 with the API's message for an unknown id",
+        args = { "999999", "2021-04-09", "2021-04-10" }, code = 1, err_has = "HTTP 404" },
+    }) do it(name, test) end
 
     it("exits 1 for a name two projects have", function()
       for _ = 1, 2 do
@@ -145,21 +146,15 @@ describe("stats.lua", function()
       assert.equal(1, r.code)
       assert.matches('2 base projects are named "twin"', r.err, 1, true)
     end)
-
-    it("exits 1 with the API's message for an unknown id", function()
-      local r = run { "999999", "2021-04-09", "2021-04-10" }
-      assert.equal(1, r.code)
-      assert.matches("HTTP 404", r.err, 1, true)
-    end)
   end)
 
   describe("usage", function()
-    it("prints the help on -h and exits 0", function()
-      local r = run { "-h" }
-      assert.equal(0, r.code)
-      assert.matches("^usage: stats.lua", r.out)
-      assert.matches("-o, --output FORMAT", r.out, 1, true)
-    end)
+    for name, test in support.run_cases(run, {
+      { "prints the help on -h and exits 0", args = { "-h" },
+        code = 0, out_match = "^usage: stats.lua", out_has = "-o, --output FORMAT" },
+      { "exits 1 when the token is missing", args = { "15", "2021-04-09", "2021-04-10" },
+        opts = { token = false }, code = 1, err_has = "ACRCLOUD_ACCESS_TOKEN" },
+    }) do it(name, test) end
 
     it("exits 2 on bad dates, reversed dates and unknown formats", function()
       for _, args in ipairs {
@@ -170,17 +165,9 @@ describe("stats.lua", function()
         { "15", "2021-04-09" },
         { "-x", "15", "2021-04-09", "2021-04-10" },
       } do
-        local r = run(args)
-        assert.equal(2, r.code, table.concat(args, " "))
-        assert.matches("usage: stats.lua", r.err, 1, true)
-        assert.equal("", r.out)
+        support.check_run(run(args), { code = 2, err_has = "usage: stats.lua", out = "",
+          about = table.concat(args, " ") })
       end
-    end)
-
-    it("exits 1 when the token is missing", function()
-      local r = run({ "15", "2021-04-09", "2021-04-10" }, { token = false })
-      assert.equal(1, r.code)
-      assert.matches("ACRCLOUD_ACCESS_TOKEN", r.err, 1, true)
     end)
   end)
 end)

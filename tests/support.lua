@@ -345,4 +345,135 @@ function M.wait_for(pred, seconds)
   return pred()
 end
 
+-- Shared by the tool specs ---------------------------------------------------
+-- (acr, acrlua, the scripts, the docs and coverage checks, the fuzz targets)
+
+local function list_of(v)
+  if v == nil then return {} end
+  return type(v) == "table" and v or { v }
+end
+
+-- output(command) -> what a shell command wrote to stdout, and its exit
+-- status.
+function M.output(command)
+  local p = assert(io.popen(command))
+  local out = p:read("a")
+  local _, _, code = p:close()
+  return out, code
+end
+
+-- run_command(command) -> { code =, out =, err = }: a shell command run,
+-- its stdout and stderr kept apart (check_run checks the result).
+function M.run_command(command)
+  local err_path = os.tmpname()
+  local out, code = M.output(command .. " 2>" .. M.q(err_path))
+  local err = M.read_file(err_path) or ""
+  os.remove(err_path)
+  return { code = code, out = out, err = err }
+end
+
+-- check_run(r, want) -> r: asserts, with busted's assert, what a run of a
+-- program gave; r is { code =, out =, err = } (run_script's, run_shell's or
+-- a spec's own runner). Each key of want is optional:
+--   code                       the exit status (the message shows stderr)
+--   out, err                   the whole text of stdout, stderr
+--   out_has, err_has           a text, or a list of texts, found in it
+--   out_lacks, err_lacks       a text, or a list of texts, not found in it
+--   out_match, err_match       a Lua pattern, or a list of them, it matches
+--   about                      what the run was, for the failure messages
+function M.check_run(r, want)
+  local luassert = require "luassert"
+  local about = want.about and " of " .. want.about or ""
+  if want.code ~= nil then
+    luassert.equal(want.code, r.code, "exit status" .. about .. " (stderr: " .. tostring(r.err)
+      .. ")")
+  end
+  for _, stream in ipairs { "out", "err" } do
+    local text, what = r[stream], "std" .. stream .. about
+    if want[stream] ~= nil then luassert.equal(want[stream], text, what) end
+    for _, s in ipairs(list_of(want[stream .. "_has"])) do
+      luassert.matches(s, text, 1, true, what)
+    end
+    for _, s in ipairs(list_of(want[stream .. "_lacks"])) do
+      luassert.is_nil(text:find(s, 1, true), what .. " has " .. s .. ": " .. text)
+    end
+    for _, pattern in ipairs(list_of(want[stream .. "_match"])) do
+      luassert.matches(pattern, text, what)
+    end
+  end
+  return r
+end
+
+-- run_cases(run, cases): for each case { name, args =, opts =, and
+-- check_run's keys }, its name and a test that checks, with check_run, what
+-- run(case.args, case.opts, case) returns. The spec hands them to `it`
+-- (so that busted names the spec's line):
+--   for name, test in support.run_cases(run, CASES) do it(name, test) end
+function M.run_cases(run, cases)
+  local i = 0
+  return function()
+    i = i + 1
+    local case = cases[i]
+    if not case then return nil end
+    return case[1], function() M.check_run(run(case.args, case.opts, case), case) end
+  end
+end
+
+-- Fails, listing every one, when `list` (of offenders, as text) is not
+-- empty: "N what:\n  a\n  b". A plain assert, so that the list is all that
+-- is printed.
+function M.assert_none(list, what)
+  assert(#list == 0, #list > 0 and string.format("%d %s:\n  %s", #list, what,
+    table.concat(list, "\n  ")) or nil)
+end
+
+-- A writer (for stdout and stderr) that keeps what it is given; b:text() is
+-- all of it.
+function M.buffer()
+  local b = { parts = {} }
+  function b.write(self, ...)
+    for i = 1, select("#", ...) do self.parts[#self.parts + 1] = tostring((select(i, ...))) end
+    return self
+  end
+  function b.flush() end
+  function b.text(self) return table.concat(self.parts) end
+  return b
+end
+
+-- run_shell(argv, o) -> { code =, out =, err = }: acr (acrcloud.shell.main)
+-- run in this process. o.env: its whole environment (a table); o.tty:
+-- stdout is a terminal; o.stdin: text to read; o.stdout: a writer of one's
+-- own (out is then its text(), or "" when it has none).
+function M.run_shell(argv, o)
+  o = o or {}
+  local env = o.env or {}
+  local out, err = o.stdout or M.buffer(), M.buffer()
+  local stdin_text = o.stdin or ""
+  local stdin = { read = function()
+    local line = stdin_text:match("^([^\n]*)")
+    stdin_text = ""
+    return line ~= "" and line or nil
+  end }
+  local code = require("acrcloud.shell").main(argv, {
+    stdout = out, stderr = err, stdin = stdin,
+    getenv = function(name) return env[name] end,
+    is_tty = function() return o.tty == true end,
+  })
+  return { code = code, out = out.text and out:text() or "", err = err:text() }
+end
+
+-- Whether a and b are equal: tables key by key, all the way down; anything
+-- else by leaf(a, b) (default: rawequal).
+function M.deep_equal(a, b, leaf)
+  leaf = leaf or rawequal
+  if type(a) ~= "table" or type(b) ~= "table" then return leaf(a, b) end
+  for k, v in pairs(a) do
+    if not M.deep_equal(v, b[k], leaf) then return false end
+  end
+  for k in pairs(b) do
+    if a[k] == nil then return false end
+  end
+  return true
+end
+
 return M

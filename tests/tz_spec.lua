@@ -1,5 +1,6 @@
 -- acrcloud.tz: zone validation and offsets from the system tz database.
 local tz = require "acrcloud.tz"
+local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 describe("acrcloud.tz.check", function()
   it("accepts an IANA name that exists", function()
@@ -13,17 +14,17 @@ describe("acrcloud.tz.check", function()
     assert.equal("UTC", tz.check("Z"))
   end)
 
-  it("rejects a name that does not exist instead of falling back to UTC", function()
-    local ok, err = tz.check("Europe/Atlantis")
-    assert.is_nil(ok)
-    assert.matches('unknown time zone "Europe/Atlantis"', err, 1, true)
-  end)
-
-  it("rejects files in the zone directory that are not zones", function()
-    local ok, err = tz.check("zone.tab")
-    assert.is_nil(ok)
-    assert.matches("not a zone file", err, 1, true)
-  end)
+  for _, case in ipairs {
+    { "rejects a name that does not exist instead of falling back to UTC", "Europe/Atlantis",
+      'unknown time zone "Europe/Atlantis"' },
+    { "rejects files in the zone directory that are not zones", "zone.tab", "not a zone file" },
+  } do
+    it(case[1], function()
+      local ok, err = tz.check(case[2])
+      assert.is_nil(ok)
+      assert.matches(case[3], err, 1, true)
+    end)
+  end
 
   it("rejects path tricks and odd characters", function()
     for _, bad in ipairs { "../etc/passwd", "/etc/localtime", "Europe//Berlin",
@@ -50,10 +51,8 @@ describe("acrcloud.tz.check", function()
       io.write(tostring(tz.timeoffset("Test/Zone", "2021-06-01 00:00:00")), " ",
                tostring((tz.check("Europe/Berlin"))))
     ]])
-    local p = assert(io.popen("TZDIR=" .. dir .. " " .. os.getenv("ACRLUA")
-      .. " -e '" .. script:gsub("'", "'\\''") .. "'"))
-    local out = p:read("a")
-    p:close()
+    local out = support.output("TZDIR=" .. dir .. " " .. os.getenv("ACRLUA")
+      .. " -e '" .. script:gsub("'", "'\\''") .. "'")
     os.execute("rm -rf " .. dir)
     assert.equal("-540 nil", out)
   end)
@@ -67,25 +66,28 @@ describe("acrcloud.tz.timeoffset", function()
     assert.equal(330, tz.timeoffset("-05:30", "2021-02-01 12:13:14"))
   end)
 
-  it("gives each side of Berlin's spring change its own offset", function()
-    assert.equal(-60, tz.timeoffset("Europe/Berlin", "2021-03-28 01:59:59"))
-    assert.equal(-120, tz.timeoffset("Europe/Berlin", "2021-03-28 03:00:00"))
-  end)
-
-  it("gives each side of Berlin's autumn change its own offset", function()
-    assert.equal(-120, tz.timeoffset("Europe/Berlin", "2021-10-31 01:59:59"))
-    assert.equal(-60, tz.timeoffset("Europe/Berlin", "2021-10-31 03:00:00"))
-  end)
-
-  it("gives each side of New York's spring change its own offset", function()
-    assert.equal(300, tz.timeoffset("America/New_York", "2021-03-14 01:59:59"))
-    assert.equal(240, tz.timeoffset("America/New_York", "2021-03-14 03:00:00"))
-  end)
-
-  it("gives each side of New York's autumn change its own offset", function()
-    assert.equal(240, tz.timeoffset("America/New_York", "2021-11-07 00:59:59"))
-    assert.equal(300, tz.timeoffset("America/New_York", "2021-11-07 02:00:00"))
-  end)
+  -- { name, zone, { local time, its offset }, { another, its offset } }
+  local OFFSETS = {
+    { "gives each side of Berlin's spring change its own offset", "Europe/Berlin",
+      { "2021-03-28 01:59:59", -60 }, { "2021-03-28 03:00:00", -120 } },
+    { "gives each side of Berlin's autumn change its own offset", "Europe/Berlin",
+      { "2021-10-31 01:59:59", -120 }, { "2021-10-31 03:00:00", -60 } },
+    { "gives each side of New York's spring change its own offset", "America/New_York",
+      { "2021-03-14 01:59:59", 300 }, { "2021-03-14 03:00:00", 240 } },
+    { "gives each side of New York's autumn change its own offset", "America/New_York",
+      { "2021-11-07 00:59:59", 240 }, { "2021-11-07 02:00:00", 300 } },
+    -- Moscow was UTC+4 all year from 2011 to 2014, UTC+3 since.
+    { "uses the zone's rules of the given year", "Europe/Moscow",
+      { "2013-01-15 12:00:00", -240 }, { "2015-01-15 12:00:00", -180 } },
+  }
+  for _, case in ipairs(OFFSETS) do
+    it(case[1], function()
+      for i = 3, 4 do
+        local time, offset = table.unpack(case[i])
+        assert.equal(offset, tz.timeoffset(case[2], time), time)
+      end
+    end)
+  end
 
   it("refuses a local time skipped by the spring change, saying why", function()
     local off, why = tz.timeoffset("Europe/Berlin", "2021-03-28 02:30:00")
@@ -109,12 +111,6 @@ describe("acrcloud.tz.timeoffset", function()
     local off, note = tz.timeoffset("Asia/Hong_Kong", "2021-05-25 11:55:49")
     assert.equal(-480, off)
     assert.is_nil(note)
-  end)
-
-  it("uses the zone's rules of the given year", function()
-    -- Moscow was UTC+4 all year from 2011 to 2014, UTC+3 since.
-    assert.equal(-240, tz.timeoffset("Europe/Moscow", "2013-01-15 12:00:00"))
-    assert.equal(-180, tz.timeoffset("Europe/Moscow", "2015-01-15 12:00:00"))
   end)
 
   it("rejects malformed times with an error", function()
@@ -177,7 +173,7 @@ end)
 
 describe("acrcloud.tz and the caller's TZ", function()
   local function run(env)
-    local p = assert(io.popen(env .. " " .. os.getenv("ACRLUA") .. [[ -e '
+    return (support.output(env .. " " .. os.getenv("ACRLUA") .. [[ -e '
       local tz = require "acrcloud.tz"
       local before = os.getenv("TZ")
       local hour = os.date("%H", 0)
@@ -186,9 +182,6 @@ describe("acrcloud.tz and the caller's TZ", function()
       pcall(tz.timeoffset, "Europe/Berlin", "2021-03-28 02:30:00")
       io.write(tostring(before), " ", tostring(os.getenv("TZ")), " ",
                hour, " ", os.date("%H", 0))']]))
-    local out = p:read("a")
-    p:close()
-    return out
   end
 
   it("puts back a TZ that was set", function()
@@ -206,7 +199,6 @@ end)
 
 -- Against glibc ---------------------------------------------------------------
 
-local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 local q = support.q
 local ACRLUA = os.getenv("ACRLUA")
 local COMPARE = "tests/fixtures/tz/glibc_compare.lua"
@@ -260,10 +252,8 @@ local function compare(tz_value, zone, instants, env)
   local f = assert(io.open(list, "w"))
   for _, t in ipairs(instants) do f:write(t, "\n") end
   f:close()
-  local p = assert(io.popen(string.format("env %s TZ=%s %s %s %s %s 2>&1", env or "",
-    q(tz_value), q(ACRLUA), q(COMPARE), q(zone), q(list))))
-  local out = p:read("a")
-  p:close()
+  local out = support.output(string.format("env %s TZ=%s %s %s %s %s 2>&1", env or "",
+    q(tz_value), q(ACRLUA), q(COMPARE), q(zone), q(list)))
   os.remove(list)
   local mismatches = {}
   for line in out:gmatch("mismatch: [^\n]*") do mismatches[#mismatches + 1] = line end
@@ -354,9 +344,7 @@ local function with_tzdir(files, script)
   for name, bytes in pairs(files) do support.write_file(dir .. "/T/" .. name, bytes) end
   local code = os.tmpname()
   support.write_file(code, script)
-  local p = assert(io.popen(string.format("TZDIR=%s %s %s 2>&1", q(dir), q(ACRLUA), q(code))))
-  local out = p:read("a")
-  p:close()
+  local out = support.output(string.format("TZDIR=%s %s %s 2>&1", q(dir), q(ACRLUA), q(code)))
   os.remove(code)
   os.execute("rm -rf " .. q(dir))
   return out
@@ -548,9 +536,7 @@ describe("acrcloud.tz without global state", function()
   it("does not link the C library's TZ machinery into the module", function()
     local so = assert(os.getenv("ACRLUA_MODULE_DIR"), "ACRLUA_MODULE_DIR is not set")
       .. "/acrcloud.so"
-    local p = assert(io.popen("nm -D --undefined-only " .. q(so)))
-    local undefined = p:read("a")
-    p:close()
+    local undefined = support.output("nm -D --undefined-only " .. q(so))
     assert.matches("fopen", undefined, 1, true) -- the listing is real
     for _, name in ipairs { "tzset", "setenv", "unsetenv", "putenv", "localtime_r",
       "localtime", "mktime" } do

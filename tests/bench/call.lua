@@ -17,14 +17,7 @@ end
 -- A wall clock: the library's monotonic one when it is there (acrlua:
 -- acrcloud.process.now, acrcloud.httpd.now in older builds), else date(1),
 -- read only before and after the loop.
-local now
-for _, name in ipairs{ "acrcloud.process", "acrcloud.httpd" } do
-  local ok, m = pcall(require, name)
-  if ok and type(m) == "table" and m.now then
-    now = m.now
-    break
-  end
-end
+local now = dofile((debug.getinfo(1, "S").source:match("^@(.-)[^/]*$")) .. "clock.lua")
 if not now then
   now = function()
     local p = assert(io.popen("date +%s.%N"))
