@@ -60,11 +60,9 @@
 #define P_END                                                                  \
   { NULL, ACR_IN_PATH, 0, 0, NULL, NULL, NULL, NULL, NULL }
 #define PARAMS(...) ((const acr_param[]){__VA_ARGS__, P_END})
-#define NO_PARAMS ((const acr_param[]){P_END})
 
 #define STR ACR_T_STRING
 #define INT ACR_T_INTEGER
-#define NUM ACR_T_NUMBER
 #define BOOL ACR_T_BOOLEAN
 #define ARR ACR_T_ARRAY
 #define OBJ ACR_T_OBJECT
