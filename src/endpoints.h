@@ -55,7 +55,9 @@ typedef struct acr_param {
   acr_location in;
   unsigned types;
   int required;
-  const char *fallback; /* value sent when the caller gives none, or NULL */
+  /* The value sent when the caller gives none, or NULL; for optional
+   * parameters only (a required one must be given). */
+  const char *fallback;
   const char *doc;
   /* The allowed values as the text sent (integers written out: "0"), a
    * NULL-terminated list, or NULL for any. A list value (an array, or a

@@ -264,7 +264,7 @@ void acr_check_params(lua_State *L, const acr_endpoint *ep, int idx) {
     lua_pop(L, 1);
   }
   for (const acr_param *p = ep->params; p->name; p++) {
-    if (!p->required || p->fallback) continue;
+    if (!p->required) continue;
     int type = lua_getfield(L, idx, p->name);
     lua_pop(L, 1);
     if (type == LUA_TNIL)
