@@ -135,19 +135,22 @@
   P_BODY_IN("external_ids", ARR | STR, OPT, EXTERNAL_IDS_DOC, EXTERNAL_IDS)
 #define P_UID P_QUERY("uid", INT, OPT, "Another user's id (admins only)")
 #define P_USER_REPORTS P_BODY("data", ARR, REQ, USER_REPORTS_DOC)
+#define P_USER_DEFINED P_BODY("user_defined", STR | OBJ, OPT, USER_DEFINED_DOC)
+#define P_ORDER P_QUERY_IN("order", STR, OPT, "desc (default) or asc", ORDERS)
 
 /* A live channel's fields, the same to create and to update. */
 #define LIVE_CHANNEL_FIELDS                                                    \
   P_BODY("title", STR, OPT, "The channel title"),                              \
       P_BODY("url", STR, OPT,                                                  \
              "Channel URL, ingested by your local fingerprinting server"),     \
-      P_BODY("user_defined", STR | OBJ, OPT, USER_DEFINED_DOC),                \
+      P_USER_DEFINED,                                                          \
       P_BODY_IN("timeshift", STR, OPT,                                         \
                 "1 ingests timeshift fingerprints, 0 (default) not", ZERO_ONE)
 
 /* A Custom Streams stream and a Broadcast Database channel are monitored
  * alike: their results, state and recordings take the same queries. */
 #define CS_STREAM PID, P_PATH("stream_id", ID, "The stream id")
+#define STREAM_IDS P_PATH("stream_ids", IDS, "One stream id or a list")
 #define BD_CHANNEL PID, P_PATH("channel_id", ID, "The channel id")
 #define P_STREAM_STATE                                                         \
   P_QUERY_IN("state", STR, OPT,                                                \
@@ -279,8 +282,7 @@ const acr_endpoint acr_endpoints[] = {
             P_FILE("file", OPT,
                    "Path of the audio or fingerprint file (for data_type "
                    "audio or fingerprint)"),
-            P_BODY("title", STR, OPT, "The file's title"),
-            P_BODY("user_defined", STR | OBJ, OPT, USER_DEFINED_DOC),
+            P_BODY("title", STR, OPT, "The file's title"), P_USER_DEFINED,
             P_BODY("url", STR, OPT, "Download URL, for data_type audio_url"),
             P_BODY("acrid", STR, OPT,
                    "ACRCloud Music acrid, for data_type "
@@ -307,8 +309,7 @@ const acr_endpoint acr_endpoints[] = {
     {"update_audio_file", "PUT", NULL, "/buckets/{bucket_id}/files/{id}",
      audio_files, "Update a file's title or metadata", 0,
      PARAMS(BUCKET_ID, P_PATH("id", ID, "The file id or its acr_id"),
-            P_BODY("title", STR, OPT, "The new title"),
-            P_BODY("user_defined", STR | OBJ, OPT, USER_DEFINED_DOC)),
+            P_BODY("title", STR, OPT, "The new title"), P_USER_DEFINED),
      .source = "files.update"},
     {"delete_audio_files", "DELETE", NULL, "/buckets/{bucket_id}/files/{ids}",
      audio_files, "Delete files from a bucket", 0,
@@ -337,7 +338,7 @@ const acr_endpoint acr_endpoints[] = {
     {"list_live_channels", "GET", NULL, "/buckets/{bucket_id}/channels",
      live_channels, "List the live channels of a bucket", 1,
      PARAMS(BUCKET_ID, P_QUERY("search", STR, OPT, "Title filter"), PAGING,
-            P_QUERY_IN("order", STR, OPT, "desc (default) or asc", ORDERS),
+            P_ORDER,
             P_QUERY_IN("sort", STR, OPT, "id (default) or status",
                        VALUES("id", "status"))),
      .source = "channels.list"},
@@ -488,7 +489,7 @@ const acr_endpoint acr_endpoints[] = {
             P_BODY("name", STR, REQ, "The stream name"),
             P_BODY("config_id", INT, REQ,
                    "Monitoring config id (the console's custom configs)"),
-            P_BODY("user_defined", STR | OBJ, OPT, USER_DEFINED_DOC)),
+            P_USER_DEFINED),
      .source = "bm_cs_streams.create"},
     {"list_streams", "GET", NULL, "/bm-cs-projects/{pid}/streams", cs_streams,
      "List a project's streams", 1,
@@ -500,8 +501,7 @@ const acr_endpoint acr_endpoints[] = {
             P_QUERY_IN("sort", STR, OPT,
                        "created_at (default), stream_id or name",
                        VALUES("created_at", "stream_id", "name")),
-            P_QUERY_IN("order", STR, OPT, "desc (default) or asc", ORDERS),
-            PAGING),
+            P_ORDER, PAGING),
      .source = "bm_cs_streams.list",
      .note = "page and per_page are not in the docs' table; the CLI sends "
              "them (50 a page)"},
@@ -514,17 +514,14 @@ const acr_endpoint acr_endpoints[] = {
      .source = "bm_cs_streams.update"},
     {"delete_streams", "DELETE", NULL,
      "/bm-cs-projects/{pid}/streams/{stream_ids}", cs_streams, "Delete streams",
-     0, PARAMS(PID, P_PATH("stream_ids", IDS, "One stream id or a list")),
-     .source = "bm_cs_streams.delete"},
+     0, PARAMS(PID, STREAM_IDS), .source = "bm_cs_streams.delete"},
     {"pause_streams", "PUT", NULL,
      "/bm-cs-projects/{pid}/streams/{stream_ids}/pause", cs_streams,
-     "Pause streams", 0,
-     PARAMS(PID, P_PATH("stream_ids", IDS, "One stream id or a list")),
+     "Pause streams", 0, PARAMS(PID, STREAM_IDS),
      .source = "bm_cs_streams.pause"},
     {"restart_streams", "PUT", NULL,
      "/bm-cs-projects/{pid}/streams/{stream_ids}/restart", cs_streams,
-     "Restart streams", 0,
-     PARAMS(PID, P_PATH("stream_ids", IDS, "One stream id or a list")),
+     "Restart streams", 0, PARAMS(PID, STREAM_IDS),
      .source = "bm_cs_streams.restart"},
     {"get_stream_results", "GET", NULL,
      "/bm-cs-projects/{pid}/streams/{stream_id}/results", cs_streams,
@@ -785,7 +782,7 @@ const acr_endpoint acr_endpoints[] = {
          UCF_PID, PAGING, UCF_DATES,
          P_QUERY_IN("sortby", STR, OPT, "id (default), num or duration_ms",
                     VALUES("id", "num", "duration_ms")),
-         P_QUERY_IN("order", STR, OPT, "desc (default) or asc", ORDERS),
+         P_ORDER,
          P_QUERY_IN("status", STR, OPT,
                     "0 pending, 2 edited, 6 reported, 10 bucketed, 14 reported "
                     "and bucketed, -1 deleted",
