@@ -17,8 +17,8 @@
 
 /* Raises unless the table at idx suits ep: unknown keys, missing required
  * parameters, types, values outside the allowed ones or of another format,
- * empty path values and lists, URL values past ACR_MAX_URL_VALUE. The one
- * check of a call's params (acr_request_build calls it). */
+ * empty path values and lists, URL values past ACR_MAX_URL_VALUE. Called
+ * by acr_request_build, once for each request it builds. */
 void acr_check_params(lua_State *L, const acr_endpoint *ep, int idx);
 
 /* Pushes, from the params table at params_idx, already checked by
