@@ -49,10 +49,11 @@ int luaopen_acrcloud_tz(lua_State *L);
  * package.preload. */
 void acrcloud_preload(lua_State *L);
 
-/* Async-signal-safe: makes the transfer under way (if any) stop within about
- * a second; the call returns nil and an error of kind "interrupted". For a
- * host's SIGINT handler (acrlua's calls it), so that ^C does not wait out a
- * request's timeout. */
+/* Async-signal-safe: makes the transfers under way (if any) stop at once
+ * (the driver looks at the flag between waits of 100 ms at most); the call
+ * returns nil and an error of kind "interrupted". For a host's SIGINT
+ * handler (acrlua's calls it), so that ^C does not wait out a request's
+ * timeout. */
 void acrcloud_interrupt(void);
 
 #ifdef __cplusplus

@@ -44,7 +44,6 @@ enum {
   ACR_T_STRING = 1u << 0,
   ACR_T_INTEGER =
       1u << 1, /* a Lua integer, or a float with an integral value */
-  ACR_T_NUMBER = 1u << 2,
   ACR_T_BOOLEAN = 1u << 3,
   ACR_T_ARRAY = 1u << 4,  /* a sequence; an empty one is sent as [] */
   ACR_T_OBJECT = 1u << 5, /* a table with string keys */
@@ -56,7 +55,9 @@ typedef struct acr_param {
   acr_location in;
   unsigned types;
   int required;
-  const char *fallback; /* value sent when the caller gives none, or NULL */
+  /* The value sent when the caller gives none, or NULL; for optional
+   * parameters only (a required one must be given). */
+  const char *fallback;
   const char *doc;
   /* The allowed values as the text sent (integers written out: "0"), a
    * NULL-terminated list, or NULL for any. A list value (an array, or a

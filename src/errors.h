@@ -1,12 +1,17 @@
 /*
  * Run-time failures are returned as `nil, err`, where err is a table with
- * the metatable "acrcloud.error": kind ("network", "timeout", "http",
- * "decode", "response", "file", "too_large", "interrupted"), status (HTTP
- * only), message, errors (the server's field errors), body (what the server
- * sent, decoded where it was JSON), headers, method, url and sent; the
- * composites add attempts, retry_after, rate_limit and page. tostring(err)
- * gives one line. Nothing in it holds the token. The README's "Errors"
- * section is the full list.
+ * the metatable "acrcloud.error". Its kind: "network", "timeout",
+ * "interrupted", "too_large", "file", "http" or "decode", made by
+ * acr_push_error for a transfer's outcome (response.c); "response" (an
+ * answer without what a composite needs), "file" (an upload that cannot
+ * be read) and "interrupted" (^C during the rate limit's wait or before a
+ * retry), made by the composites (client.lua, through core.error).
+ * Besides kind and message: method and url; status and body where an
+ * answer came (http, decode, response); headers (http, decode); errors
+ * (the server's field errors); sent; and from the composites attempts,
+ * previous, retry_after, rate_limit and page. tostring(err) gives one
+ * line. Nothing in it holds the token, and a URL's user:password shows as
+ * ***. The README's "Errors" section says what each field means.
  */
 #ifndef ACR_ERRORS_H
 #define ACR_ERRORS_H

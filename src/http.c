@@ -19,18 +19,17 @@
  * seen soon even when no signal wakes the wait. */
 #define POLL_SLICE_MS 100
 
-/* A doubly linked list of transfers. */
-typedef struct transfer_list {
-  acr_transfer *head, *tail;
-  int count;
-} transfer_list;
-
 struct acr_driver {
   CURLM *multi;
   CURL *idle[IDLE_HANDLES];
   int idle_count;
-  transfer_list running, done;
+  acr_list running, done; /* of acr_transfer, by their link */
 };
+
+/* The transfer longest in l, or NULL. */
+static acr_transfer *oldest(const acr_list *l) {
+  return ACR_LIST_ENTRY(l->head, acr_transfer, link);
+}
 
 /* Set by acrcloud_interrupt (from a signal handler), read by the driver,
  * cleared by the caller when a request or a batch starts. */
@@ -165,9 +164,9 @@ acr_driver *acr_driver_new(void) {
 void acr_driver_free(acr_driver *d) {
   if (!d) return;
   while (d->running.head)
-    acr_transfer_settle(d->running.head);
+    acr_transfer_settle(oldest(&d->running));
   while (d->done.head)
-    acr_transfer_settle(d->done.head);
+    acr_transfer_settle(oldest(&d->done));
   for (int i = 0; i < d->idle_count; i++)
     curl_easy_cleanup(d->idle[i]);
   curl_multi_cleanup(d->multi);
@@ -175,7 +174,7 @@ void acr_driver_free(acr_driver *d) {
 }
 
 int acr_driver_running(const acr_driver *d) {
-  return d->running.count;
+  return (int)d->running.count;
 }
 
 /* An easy handle with the settings every request shares. */
@@ -212,32 +211,8 @@ static void give_handle(acr_driver *d, CURL *c) {
     curl_easy_cleanup(c);
 }
 
-static void list_add(transfer_list *l, acr_transfer *t) {
-  t->next = NULL;
-  t->prev = l->tail;
-  if (l->tail)
-    l->tail->next = t;
-  else
-    l->head = t;
-  l->tail = t;
-  l->count++;
-}
-
-static void list_remove(transfer_list *l, acr_transfer *t) {
-  if (t->prev)
-    t->prev->next = t->next;
-  else
-    l->head = t->next;
-  if (t->next)
-    t->next->prev = t->prev;
-  else
-    l->tail = t->prev;
-  t->prev = t->next = NULL;
-  l->count--;
-}
-
 acr_transfer *acr_driver_next_done(acr_driver *d) {
-  acr_transfer *t = d->done.head;
+  acr_transfer *t = oldest(&d->done);
   if (t) acr_transfer_settle(t);
   return t;
 }
@@ -438,7 +413,7 @@ acr_http_result acr_transfer_start(acr_driver *d, acr_transfer *t,
     t->driver = NULL;
     return t->result;
   }
-  list_add(&d->running, t);
+  acr_list_append(&d->running, &t->link);
   t->state = ACR_TRANSFER_RUNNING;
   return ACR_HTTP_OK;
 }
@@ -491,7 +466,7 @@ static void conclude(acr_transfer *t, CURLcode rc) {
 static void stop(acr_transfer *t) {
   acr_driver *d = t->driver;
   curl_multi_remove_handle(d->multi, t->easy);
-  list_remove(&d->running, t);
+  acr_list_remove(&d->running, &t->link);
   release(t);
 }
 
@@ -504,7 +479,7 @@ void acr_transfer_settle(acr_transfer *t) {
     set_error(t, ACR_HTTP_INTERRUPTED, "interrupted");
     stop(t);
   } else if (t->state == ACR_TRANSFER_DONE) {
-    list_remove(&d->done, t);
+    acr_list_remove(&d->done, &t->link);
   }
   t->state = ACR_TRANSFER_IDLE;
   t->driver = NULL;
@@ -525,7 +500,7 @@ static void collect(acr_driver *d) {
     curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&t);
     conclude(t, m->data.result); /* m is invalid once the handle goes */
     stop(t);
-    list_add(&d->done, t);
+    acr_list_append(&d->done, &t->link);
     t->state = ACR_TRANSFER_DONE;
   }
 }
@@ -536,20 +511,20 @@ int acr_driver_run(acr_driver *d, long timeout_ms) {
     int still;
     curl_multi_perform(d->multi, &still);
     collect(d);
-    if (d->done.head || !d->running.head) return d->running.count;
+    if (d->done.head || !d->running.head) return (int)d->running.count;
     if (interrupted) {
       /* Every transfer stops: none is left behind, half sent. */
       while (d->running.head) {
-        acr_transfer *t = d->running.head;
+        acr_transfer *t = oldest(&d->running);
         acr_transfer_settle(t);
         t->driver = d;
-        list_add(&d->done, t);
+        acr_list_append(&d->done, &t->link);
         t->state = ACR_TRANSFER_DONE;
       }
       return 0;
     }
     double left_ms = (end - acr_http_now()) * 1000.0;
-    if (left_ms <= 0) return d->running.count;
+    if (left_ms <= 0) return (int)d->running.count;
     int wait = left_ms < POLL_SLICE_MS ? (int)left_ms + 1 : POLL_SLICE_MS;
     curl_multi_poll(d->multi, NULL, 0, wait, NULL);
   }

@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include "list.h"
+
 typedef struct acr_buf {
   char *data; /* NUL-terminated when not NULL */
   size_t len, cap;
@@ -90,11 +92,11 @@ typedef struct acr_transfer {
   const char *output;
   int write_failed;
   size_t max_body, max_output, written;
-  int headers_done;                 /* the blank line after the headers came */
-  const char *too_large;            /* what passed its cap, once one did */
-  acr_driver *driver;               /* while running or done */
-  struct acr_transfer *prev, *next; /* in the driver's running or done list */
-  void *owner;                      /* for the caller: who this is */
+  int headers_done;      /* the blank line after the headers came */
+  const char *too_large; /* what passed its cap, once one did */
+  acr_driver *driver;    /* while running or done */
+  acr_link link;         /* in the driver's running or done list */
+  void *owner;           /* for the caller: who this is */
 } acr_transfer;
 
 /* curl_global_init, once per process. Returns 0 or -1. */

@@ -48,6 +48,7 @@
 
 #include "acrcloud.h"
 #include "httpd_conns.h"
+#include "list.h"
 
 #define SERVER_MT "acrcloud.httpd.server"
 
@@ -104,7 +105,7 @@ typedef enum {
 typedef struct server server_t;
 
 typedef struct request {
-  struct request *prev, *next; /* all live requests, oldest first */
+  acr_link link; /* in the server's requests */
   server_t *srv;
   struct MHD_Connection *conn;
   lua_Integer id;
@@ -124,7 +125,7 @@ typedef struct request {
 
 struct server {
   struct MHD_Daemon *daemon; /* NULL once closed */
-  request_t *head, *tail;
+  acr_list requests;         /* all live ones, oldest first */
   lua_Integer next_id;
   int port;
   int oom;         /* a callback could not allocate; reported by poll */
@@ -180,25 +181,13 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
   conns_request_line(conn);
   r->srv = s;
   r->id = ++s->next_id;
-  r->prev = s->tail;
-  if (s->tail)
-    s->tail->next = r;
-  else
-    s->head = r;
-  s->tail = r;
+  acr_list_append(&s->requests, &r->link);
   return r;
 }
 
 static void request_free(request_t *r) {
   server_t *s = r->srv;
-  if (r->prev)
-    r->prev->next = r->next;
-  else
-    s->head = r->next;
-  if (r->next)
-    r->next->prev = r->prev;
-  else
-    s->tail = r->prev;
+  acr_list_remove(&s->requests, &r->link);
   if (r->response) MHD_destroy_response(r->response);
   s->buffered -= r->body.len;
   buf_free(&r->headers);
@@ -586,14 +575,14 @@ static int l_poll(lua_State *L) {
   double t = luaL_optnumber(L, 2, -1);
   int32_t ms = -1;
   lua_Integer n = 0;
-  request_t *r;
   if (t >= 0) { /* rounded up, so that a wait never ends early */
     double want = t * 1e3;
     ms = want >= INT32_MAX ? INT32_MAX : (int32_t)want;
     if (ms < want && ms < INT32_MAX) ms++;
   }
-  for (r = s->head; r != NULL; r = r->next)
+  ACR_LIST_EACH(r, &s->requests, request_t, link) {
     if (r->state == REQ_QUEUED) ms = 0; /* already something to hand out */
+  }
   sweep(s, &ms);
   if (MHD_run_wait(s->daemon, ms) != MHD_YES)
     return luaL_error(L, "the HTTP server failed while waiting for requests");
@@ -602,7 +591,7 @@ static int l_poll(lua_State *L) {
     return luaL_error(L, "the HTTP server ran out of memory");
   }
   lua_newtable(L);
-  for (r = s->head; r != NULL; r = r->next) {
+  ACR_LIST_EACH(r, &s->requests, request_t, link) {
     if (r->state != REQ_QUEUED) continue;
     push_request(L, r);
     lua_rawseti(L, -2, ++n);
@@ -612,8 +601,9 @@ static int l_poll(lua_State *L) {
 }
 
 static request_t *waiting_request(server_t *s, lua_Integer id) {
-  for (request_t *r = s->head; r != NULL; r = r->next)
+  ACR_LIST_EACH(r, &s->requests, request_t, link) {
     if (r->id == id) return r->state == REQ_WAITING ? r : NULL;
+  }
   return NULL;
 }
 
@@ -715,7 +705,7 @@ static int l_close(lua_State *L) {
   if (s->daemon != NULL) {
     /* MHD refuses to stop with suspended connections: resume them all as
      * dropped; stopping then closes them and frees their requests. */
-    for (request_t *r = s->head; r != NULL; r = r->next) {
+    ACR_LIST_EACH(r, &s->requests, request_t, link) {
       if (r->state == REQ_QUEUED || r->state == REQ_WAITING) {
         r->drop = 1;
         r->state = REQ_ANSWERED;
@@ -724,8 +714,8 @@ static int l_close(lua_State *L) {
     }
     MHD_stop_daemon(s->daemon);
     s->daemon = NULL;
-    while (s->head != NULL)
-      request_free(s->head); /* should be none */
+    while (s->requests.head != NULL) /* should be none */
+      request_free(ACR_LIST_ENTRY(s->requests.head, request_t, link));
   }
   return 0;
 }
@@ -750,14 +740,14 @@ static int l_tostring(lua_State *L) {
 static int l_stats(lua_State *L) {
   server_t *s = check_server(L);
   lua_Integer requests = 0, answering = 0;
-  for (request_t *r = s->head; r != NULL; r = r->next) {
+  ACR_LIST_EACH(r, &s->requests, request_t, link) {
     if (r->state == REQ_ANSWERED || r->state == REQ_DONE)
       answering++;
     else
       requests++;
   }
   lua_createtable(L, 0, 7);
-  lua_pushinteger(L, (lua_Integer)s->conns.count);
+  lua_pushinteger(L, (lua_Integer)s->conns.open.count);
   lua_setfield(L, -2, "connections");
   lua_pushinteger(L, (lua_Integer)s->conns.peak);
   lua_setfield(L, -2, "peak");

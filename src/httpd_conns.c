@@ -13,7 +13,7 @@ typedef enum {
 } conn_phase;
 
 struct conn {
-  conn_t *prev, *next;
+  acr_link link; /* in the table's open list */
   conn_table *table;
   int fd;
   conn_phase phase;
@@ -28,8 +28,8 @@ double conns_now(void) {
 }
 
 void conns_init(conn_table *t, unsigned max, double header_timeout) {
-  t->head = t->tail = NULL;
-  t->count = t->peak = 0;
+  t->open = (acr_list){NULL, NULL, 0};
+  t->peak = 0;
   t->max = max;
   t->header_timeout = header_timeout;
   t->evicted = t->timed_out = 0;
@@ -43,7 +43,7 @@ static void close_conn(conn_t *c) {
 
 /* Closes the oldest connection that has no request in progress. */
 static void evict_one(conn_table *t) {
-  for (conn_t *c = t->head; c != NULL; c = c->next) {
+  ACR_LIST_EACH(c, &t->open, conn_t, link) {
     if (!c->closing && c->phase != CONN_REQUEST) {
       close_conn(c);
       t->evicted++;
@@ -66,31 +66,17 @@ void conns_notify(void *cls, struct MHD_Connection *mc, void **socket_context,
     c->fd = ci != NULL ? ci->connect_fd : -1;
     c->phase = CONN_NEW;
     c->since = conns_now();
-    c->prev = t->tail;
-    if (t->tail)
-      t->tail->next = c;
-    else
-      t->head = c;
-    t->tail = c;
-    t->count++;
-    if (t->count > t->peak) t->peak = t->count;
+    acr_list_append(&t->open, &c->link);
+    if (t->open.count > t->peak) t->peak = t->open.count;
     if (c->fd < 0) c->closing = 1; /* nothing to shut down */
     /* Each connection over the limit costs the oldest waiting one its
      * place (at worst the new one itself, if all others are busy). */
-    if (t->max > 0 && t->count > t->max) evict_one(t);
+    if (t->max > 0 && t->open.count > t->max) evict_one(t);
   } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
     c = *socket_context;
     *socket_context = NULL;
     if (c == NULL) return;
-    if (c->prev)
-      c->prev->next = c->next;
-    else
-      t->head = c->next;
-    if (c->next)
-      c->next->prev = c->prev;
-    else
-      t->tail = c->prev;
-    t->count--;
+    acr_list_remove(&t->open, &c->link);
     free(c);
   }
 }
@@ -126,7 +112,7 @@ void conns_request_ends(struct MHD_Connection *mc) {
 long conns_sweep(conn_table *t) {
   double now = conns_now(), next = -1;
   if (t->header_timeout <= 0) return -1;
-  for (conn_t *c = t->head; c != NULL; c = c->next) {
+  ACR_LIST_EACH(c, &t->open, conn_t, link) {
     double due;
     if (c->closing || (c->phase != CONN_HEADERS && c->phase != CONN_NEW))
       continue;

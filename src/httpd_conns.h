@@ -22,12 +22,13 @@
 
 #include <microhttpd.h>
 
+#include "list.h"
+
 typedef struct conn conn_t;
 
 typedef struct {
-  conn_t *head, *tail;   /* oldest first */
-  unsigned count;        /* open connections */
-  unsigned peak;         /* the most open at once */
+  acr_list open;         /* the open connections, oldest first */
+  size_t peak;           /* the most open at once */
   unsigned max;          /* over this, the oldest waiting one is evicted */
   double header_timeout; /* seconds to send a request's headers */
   unsigned long long evicted, timed_out; /* closed by the guard, in all */

@@ -336,11 +336,31 @@ static const char *parse_number(decoder *d, const char *p) {
 
 static const char *parse_value(decoder *d, const char *p);
 
+/* Enters the container whose opening bracket is at p: returns what
+ * follows it, space skipped, or NULL when it nests too deep. */
 static const char *open_container(decoder *d, const char *p) {
   if (++d->depth > MAX_DEPTH)
     return failed(d, p, "nesting deeper than " STRINGIFY(MAX_DEPTH));
   if (!lua_checkstack(d->L, 4)) return failed(d, p, "nesting too deep");
-  return p;
+  return skip_space(p + 1, d->end);
+}
+
+/* Leaves a container at its closing bracket p: returns what follows it. */
+static const char *close_container(decoder *d, const char *p) {
+  d->depth--;
+  return p + 1;
+}
+
+/* After a member or an element: past the ',' and the space after it
+ * (*more set), or at the closing bracket `close` (*more cleared); NULL for
+ * anything else. */
+static inline const char *after_item(decoder *d, const char *p, char close,
+                                     int *more) {
+  p = skip_space(p, d->end);
+  *more = p < d->end && *p == ',';
+  if (*more) return skip_space(p + 1, d->end);
+  if (p < d->end && *p == close) return p;
+  return expected(d, p, close == '}' ? "',' or '}'" : "',' or ']'");
 }
 
 /* Containers are built at their final size: members wait on the Lua stack
@@ -368,14 +388,12 @@ static const char *parse_object(decoder *d, const char *p) {
   lua_State *L = d->L;
   const char *end = d->end;
   int base = lua_gettop(L), made = 0, pending = 0;
-  if (!open_container(d, p)) return NULL;
-  p = skip_space(p + 1, end);
+  if (!(p = open_container(d, p))) return NULL;
   if (p < end && *p == '}') {
     lua_createtable(L, 0, 0);
-    d->depth--;
-    return p + 1;
+    return close_container(d, p);
   }
-  for (;;) {
+  for (int more = 1; more;) {
     if (pending % 16 == 0 && !lua_checkstack(L, 2 * 16 + 4))
       return failed(d, p, "object too large");
     if (p >= end || *p != '"') return expected(d, p, "a string (a key)");
@@ -388,18 +406,10 @@ static const char *parse_object(decoder *d, const char *p) {
       made = 1;
       pending = 0;
     }
-    p = skip_space(p, end);
-    if (p < end && *p == ',') {
-      p = skip_space(p + 1, end);
-    } else if (p < end && *p == '}') {
-      break;
-    } else {
-      return expected(d, p, "',' or '}'");
-    }
+    if (!(p = after_item(d, p, '}', &more))) return NULL;
   }
   if (pending || !made) flush_members(L, base, made, pending);
-  d->depth--;
-  return p + 1;
+  return close_container(d, p);
 }
 
 /* Moves the `pending` elements above the array (at base + 1 once made) into
@@ -419,15 +429,13 @@ static const char *parse_array(decoder *d, const char *p) {
   const char *end = d->end;
   int base = lua_gettop(L), pending = 0;
   lua_Integer done = 0;
-  if (!open_container(d, p)) return NULL;
-  p = skip_space(p + 1, end);
+  if (!(p = open_container(d, p))) return NULL;
   if (p < end && *p == ']') {
     lua_createtable(L, 0, 0);
     luaL_setmetatable(L, ACR_JSON_ARRAY_MT);
-    d->depth--;
-    return p + 1;
+    return close_container(d, p);
   }
-  for (;;) {
+  for (int more = 1; more;) {
     if (pending % 32 == 0 && !lua_checkstack(L, 32 + 4))
       return failed(d, p, "array too large");
     if (!(p = parse_value(d, p))) return NULL;
@@ -436,18 +444,10 @@ static const char *parse_array(decoder *d, const char *p) {
       done += pending;
       pending = 0;
     }
-    p = skip_space(p, end);
-    if (p < end && *p == ',') {
-      p = skip_space(p + 1, end);
-    } else if (p < end && *p == ']') {
-      break;
-    } else {
-      return expected(d, p, "',' or ']'");
-    }
+    if (!(p = after_item(d, p, ']', &more))) return NULL;
   }
   if (pending) flush_elements(L, base, done, pending);
-  d->depth--;
-  return p + 1;
+  return close_container(d, p);
 }
 
 static const char *literal(decoder *d, const char *p, const char *word,

@@ -9,9 +9,11 @@
 static const struct {
   unsigned bit;
   const char *name;
-} type_names[] = {{ACR_T_INTEGER, "integer"}, {ACR_T_NUMBER, "number"},
-                  {ACR_T_STRING, "string"},   {ACR_T_BOOLEAN, "boolean"},
-                  {ACR_T_ARRAY, "array"},     {ACR_T_OBJECT, "object"}};
+} type_names[] = {{ACR_T_INTEGER, "integer"},
+                  {ACR_T_STRING, "string"},
+                  {ACR_T_BOOLEAN, "boolean"},
+                  {ACR_T_ARRAY, "array"},
+                  {ACR_T_OBJECT, "object"}};
 
 const char *acr_type_names(unsigned types, char *buf, size_t size) {
   size_t n = sizeof type_names / sizeof type_names[0], used = 0;
@@ -90,9 +92,7 @@ static int type_ok(lua_State *L, int idx, unsigned types) {
   switch (lua_type(L, idx)) {
   case LUA_TSTRING: return (types & ACR_T_STRING) != 0;
   case LUA_TBOOLEAN: return (types & ACR_T_BOOLEAN) != 0;
-  case LUA_TNUMBER:
-    return (types & ACR_T_NUMBER) ||
-           ((types & ACR_T_INTEGER) && is_integral(L, idx));
+  case LUA_TNUMBER: return (types & ACR_T_INTEGER) && is_integral(L, idx);
   case LUA_TTABLE:
     return ((types & ACR_T_ARRAY) && is_sequence(L, idx)) ||
            ((types & ACR_T_OBJECT) && has_only_string_keys(L, idx));
@@ -264,7 +264,7 @@ void acr_check_params(lua_State *L, const acr_endpoint *ep, int idx) {
     lua_pop(L, 1);
   }
   for (const acr_param *p = ep->params; p->name; p++) {
-    if (!p->required || p->fallback) continue;
+    if (!p->required) continue;
     int type = lua_getfield(L, idx, p->name);
     lua_pop(L, 1);
     if (type == LUA_TNIL)

@@ -1,7 +1,7 @@
 /*
  * From an endpoint and one params table to a request: checks the params
- * (unknown keys, missing required ones, types) and builds the URL and the
- * JSON body. Misuse raises an error that names the operation and the key.
+ * (acr_check_params) and builds the URL and the JSON body or the multipart
+ * parts. Misuse raises an error that names the operation and the key.
  */
 #ifndef ACR_PARAMS_H
 #define ACR_PARAMS_H
@@ -16,7 +16,9 @@
 #define ACR_MAX_URL_VALUE 8192
 
 /* Raises unless the table at idx suits ep: unknown keys, missing required
- * parameters, types. */
+ * parameters, types, values outside the allowed ones or of another format,
+ * empty path values and lists, URL values past ACR_MAX_URL_VALUE. Called
+ * by acr_request_build, once for each request it builds. */
 void acr_check_params(lua_State *L, const acr_endpoint *ep, int idx);
 
 /* Pushes, from the params table at params_idx, already checked by

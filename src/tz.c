@@ -441,48 +441,51 @@ static int l_check(lua_State *L) {
   return 1;
 }
 
-static int l_utc_offset(lua_State *L) {
-  zone_t z;
-  civil_t c;
-  reading_t r;
-  check_zone(L, 1, &z);
-  check_civil(L, 2, &c);
-  if (!resolve_local(L, &z, &c, &r)) return 2;
-  lua_pushinteger(L, r.offset);
-  push_note(L, &z, &c, &r);
-  return 2;
-}
+/* What utc_offset, timeoffset and to_utc answer about a local time. */
+typedef enum { LOCAL_OFFSET, LOCAL_TIMEOFFSET, LOCAL_UTC } local_answer;
 
-/* The API's timeoffset: minutes, with the sign of (UTC - local). Offsets
- * that are not whole minutes are rounded to the nearest minute. */
-static int l_timeoffset(lua_State *L) {
-  zone_t z;
-  civil_t c;
-  reading_t r;
-  long off;
-  check_zone(L, 1, &z);
-  check_civil(L, 2, &c);
-  if (!resolve_local(L, &z, &c, &r)) return 2;
-  off = r.offset >= 0 ? (r.offset + 30) / 60 : -((-r.offset + 30) / 60);
-  lua_pushinteger(L, -off);
-  push_note(L, &z, &c, &r);
-  return 2;
-}
-
-static int l_to_utc(lua_State *L) {
+/* The zone at 1, a local time at 2: pushes the answer, then the ambiguity
+ * note, or nil and why when the local time does not exist. */
+static int answer_local(lua_State *L, local_answer what) {
   zone_t z;
   civil_t c, u;
   reading_t r;
   char out[TIME_LEN + 1];
+  long off;
+  int n = 1;
   check_zone(L, 1, &z);
   check_civil(L, 2, &c);
   if (!resolve_local(L, &z, &c, &r)) return 2;
-  seconds_to_civil(r.utc, &u);
-  format_civil(&u, out);
-  lua_pushstring(L, out);
-  lua_pushinteger(L, r.offset);
+  switch (what) {
+  case LOCAL_OFFSET: lua_pushinteger(L, r.offset); break;
+  case LOCAL_TIMEOFFSET:
+    /* The API's timeoffset: minutes, with the sign of (UTC - local).
+     * Offsets that are not whole minutes are rounded to the nearest one. */
+    off = r.offset >= 0 ? (r.offset + 30) / 60 : -((-r.offset + 30) / 60);
+    lua_pushinteger(L, -off);
+    break;
+  case LOCAL_UTC:
+    seconds_to_civil(r.utc, &u);
+    format_civil(&u, out);
+    lua_pushstring(L, out);
+    lua_pushinteger(L, r.offset);
+    n = 2;
+    break;
+  }
   push_note(L, &z, &c, &r);
-  return 3;
+  return n + 1;
+}
+
+static int l_utc_offset(lua_State *L) {
+  return answer_local(L, LOCAL_OFFSET);
+}
+
+static int l_timeoffset(lua_State *L) {
+  return answer_local(L, LOCAL_TIMEOFFSET);
+}
+
+static int l_to_utc(lua_State *L) {
+  return answer_local(L, LOCAL_UTC);
 }
 
 static int l_to_local(lua_State *L) {
