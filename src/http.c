@@ -65,29 +65,6 @@ int acr_http_sleep(double seconds) {
   }
 }
 
-int acr_buf_append(acr_buf *b, const void *data, size_t len) {
-  if (len > (size_t)-1 / 2 - b->len) return -1;
-  if (b->len + len + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + len + 1)
-      cap *= 2;
-    char *p = realloc(b->data, cap);
-    if (!p) return -1;
-    b->data = p;
-    b->cap = cap;
-  }
-  if (len) memcpy(b->data + b->len, data, len);
-  b->len += len;
-  b->data[b->len] = '\0';
-  return 0;
-}
-
-void acr_buf_free(acr_buf *b) {
-  free(b->data);
-  b->data = NULL;
-  b->len = b->cap = 0;
-}
-
 int acr_http_global_init(void) {
   static int done; /* curl_global_init is thread-safe since 7.84 */
   if (done) return 0;

@@ -11,15 +11,8 @@
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "list.h"
-
-typedef struct acr_buf {
-  char *data; /* NUL-terminated when not NULL */
-  size_t len, cap;
-} acr_buf;
-
-int acr_buf_append(acr_buf *b, const void *data, size_t len); /* 0, or -1 */
-void acr_buf_free(acr_buf *b);
 
 typedef enum {
   ACR_HTTP_OK,          /* a response arrived (any status) */

@@ -47,6 +47,7 @@
 #include <microhttpd.h>
 
 #include "acrcloud.h"
+#include "buf.h"
 #include "httpd_conns.h"
 #include "list.h"
 
@@ -63,35 +64,6 @@
 /* Connections MHD accepts beyond max_connections: room for the newcomers
  * whose arrival evicts an older waiting connection (see httpd_conns.h). */
 #define EVICTION_ROOM 64u
-
-/* A growable byte buffer. */
-typedef struct {
-  char *p;
-  size_t len, cap;
-} buf_t;
-
-static int buf_add(buf_t *b, const char *s, size_t n) {
-  if (n > SIZE_MAX - b->len - 1) return -1;
-  if (b->len + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + n + 1)
-      cap = cap > SIZE_MAX / 2 ? SIZE_MAX : cap * 2;
-    char *p = realloc(b->p, cap);
-    if (p == NULL) return -1;
-    b->p = p;
-    b->cap = cap;
-  }
-  if (n) memcpy(b->p + b->len, s, n);
-  b->len += n;
-  b->p[b->len] = '\0';
-  return 0;
-}
-
-static void buf_free(buf_t *b) {
-  free(b->p);
-  b->p = NULL;
-  b->len = b->cap = 0;
-}
 
 /* Where a request is in its life. */
 typedef enum {
@@ -116,9 +88,9 @@ typedef struct request {
   int drop;      /* close the connection instead of answering */
   char *uri;     /* raw request target, query included */
   char *method;
-  char peer[64]; /* the client's address and port, "127.0.0.1:40112" */
-  buf_t headers; /* name '\0' value '\0' ..., names lowercased */
-  buf_t body;
+  char peer[64];   /* the client's address and port, "127.0.0.1:40112" */
+  acr_buf headers; /* name '\0' value '\0' ..., names lowercased */
+  acr_buf body;
   unsigned status;
   struct MHD_Response *response;
 } request_t;
@@ -190,8 +162,8 @@ static void request_free(request_t *r) {
   acr_list_remove(&s->requests, &r->link);
   if (r->response) MHD_destroy_response(r->response);
   s->buffered -= r->body.len;
-  buf_free(&r->headers);
-  buf_free(&r->body);
+  acr_buf_free(&r->headers);
+  acr_buf_free(&r->body);
   free(r->method);
   free(r->uri);
   free(r);
@@ -216,13 +188,13 @@ static enum MHD_Result add_header(void *cls, enum MHD_ValueKind kind,
   size_t start = r->headers.len, n = strlen(name);
   (void)kind;
   if (value == NULL) value = "";
-  if (buf_add(&r->headers, name, n + 1) != 0 ||
-      buf_add(&r->headers, value, strlen(value) + 1) != 0) {
+  if (acr_buf_append(&r->headers, name, n + 1) != 0 ||
+      acr_buf_append(&r->headers, value, strlen(value) + 1) != 0) {
     r->srv->oom = 1;
     return MHD_NO;
   }
   for (size_t i = 0; i < n; i++) {
-    char *c = &r->headers.p[start + i];
+    char *c = &r->headers.data[start + i];
     if (*c >= 'A' && *c <= 'Z') *c = (char)(*c - 'A' + 'a');
   }
   return MHD_YES;
@@ -256,7 +228,7 @@ static enum MHD_Result take_body(request_t *r, const char *data, size_t n) {
     r->too_large = 1;
   } else if (n > s->max_buffered - s->buffered) {
     r->too_busy = 1;
-  } else if (buf_add(&r->body, data, n) != 0) {
+  } else if (acr_buf_append(&r->body, data, n) != 0) {
     s->oom = 1;
     return MHD_NO;
   } else {
@@ -264,7 +236,7 @@ static enum MHD_Result take_body(request_t *r, const char *data, size_t n) {
     return MHD_YES;
   }
   s->buffered -= r->body.len;
-  buf_free(&r->body);
+  acr_buf_free(&r->body);
   return MHD_YES;
 }
 
@@ -536,9 +508,9 @@ static void push_request(lua_State *L, request_t *r) {
   lua_setfield(L, -2, "query");
   lua_newtable(L);
   for (size_t i = 0; i < r->headers.len;) {
-    const char *name = r->headers.p + i;
+    const char *name = r->headers.data + i;
     const char *value = name + strlen(name) + 1;
-    i = (size_t)(value - r->headers.p) + strlen(value) + 1;
+    i = (size_t)(value - r->headers.data) + strlen(value) + 1;
     /* A repeated header: join the values the way HTTP allows. */
     if (lua_getfield(L, -1, name) == LUA_TSTRING) {
       lua_pushliteral(L, ", ");
@@ -551,7 +523,7 @@ static void push_request(lua_State *L, request_t *r) {
     lua_setfield(L, -2, name);
   }
   lua_setfield(L, -2, "headers");
-  lua_pushlstring(L, r->body.p ? r->body.p : "", r->body.len);
+  lua_pushlstring(L, r->body.data ? r->body.data : "", r->body.len);
   lua_setfield(L, -2, "body");
 }
 
