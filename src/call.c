@@ -50,7 +50,7 @@ static int operation_method(lua_State *L) {
   lua_copy(L, 2, 3);
   lua_pushnil(L);
   lua_replace(L, 2);
-  acr_request_build_op(L, ep);
+  acr_request_build_op(L, ep, 0);
   int req = lua_gettop(L);
   if (!lua_isuserdata(L, req))
     return luaL_error(L, "%s: its region must come from a container", ep->name);

@@ -402,13 +402,14 @@ int acr_request_own_host(lua_State *L) {
 int acr_request_build(lua_State *L) {
   acr_client_check(L, 1);
   const acr_endpoint *ep = check_endpoint(L, 2);
+  int checked = lua_toboolean(L, 6);
   lua_settop(L, 5);
   lua_insert(L, 4); /* the region at 4, the options at 5 */
-  acr_check_call_options(L, 5, ep->name, 0);
-  return acr_request_build_op(L, ep);
+  if (!checked) acr_check_call_options(L, 5, ep->name, 0);
+  return acr_request_build_op(L, ep, checked);
 }
 
-int acr_request_build_op(lua_State *L, const acr_endpoint *ep) {
+int acr_request_build_op(lua_State *L, const acr_endpoint *ep, int checked) {
   acr_client *c = lua_touserdata(L, 1);
   if (lua_isnil(L, 3)) {
     lua_newtable(L);
@@ -417,7 +418,7 @@ int acr_request_build_op(lua_State *L, const acr_endpoint *ep) {
     return luaL_error(L, "%s: params must be a table, got %s", ep->name,
                       luaL_typename(L, 3));
   }
-  acr_check_params(L, ep, 3);
+  if (!checked) acr_check_params(L, ep, 3);
   if (!push_base(L, c, ep, 3, 4)) { /* 6 */
     lua_pushboolean(L, 0);
     return 1;

@@ -48,12 +48,15 @@ void acr_check_call_options(lua_State *L, int idx, const char *where,
                             int request);
 int acr_request_check_options(lua_State *L);
 
-/* core.build(client, name, params, options, region) */
+/* core.build(client, name, params, options, region[, checked]): checked
+ * true when an earlier build of these params and options (that answered
+ * false) checked them already. */
 int acr_request_build(lua_State *L);
 /* Its body, for an endpoint already found: the client at 1, the params at
- * 3, the region at 4 and the checked options at 5. Pushes the request, or
- * false when the region must be asked of a container first. */
-int acr_request_build_op(lua_State *L, const acr_endpoint *ep);
+ * 3, the region at 4 and the checked options at 5; the params are checked
+ * unless `checked`. Pushes the request, or false when the region must be
+ * asked of a container first. */
+int acr_request_build_op(lua_State *L, const acr_endpoint *ep, int checked);
 /* core.build_request(client, method, path, {query, body, content_type, raw})
  * -> request */
 int acr_request_build_custom(lua_State *L);

@@ -315,7 +315,7 @@ local function build(client, op, params, opts)
   local err
   region, err = container_region(client, params[op.region_from])
   if not region then return nil, err end
-  return core.build(client, op.name, params, opts, region)
+  return core.build(client, op.name, params, opts, region, true) -- checked once, above
 end
 
 -- The methods of operations are in C (src/call.c), but for those whose
