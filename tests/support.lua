@@ -345,4 +345,53 @@ function M.wait_for(pred, seconds)
   return pred()
 end
 
+-- shared by the resource specs ---------------------------------------------
+
+-- unchecked(client, operation, params): the operation sent without the
+-- client's checks (tests/unchecked.lua, loaded when first used).
+local unchecked
+function M.unchecked(...)
+  unchecked = unchecked or dofile(M.ROOT .. "/tests/unchecked.lua")
+  return unchecked(...)
+end
+
+-- spec_emulator(env, token, on_client): the emulator of a spec file, wired
+-- into busted at once: M.emulator(token) followed by emu.hook(env, on_client).
+function M.spec_emulator(env, token, on_client)
+  local emu = M.emulator(token)
+  emu.hook(env, on_client)
+  return emu
+end
+
+-- failed(body, err, ...) -> { status, message }: what a call that was to
+-- fail answered, to compare whole (`assert.same({ 404, "..." },
+-- failed(client:get_x{ ... }))`). A call that succeeded is an error.
+function M.failed(body, err)
+  if body ~= nil then error("the call succeeded: " .. tostring(body), 2) end
+  return { err.status, err.message }
+end
+
+-- refused(field, body, err, ...) -> { status, err.errors[field] }: the same
+-- for an answer that names the fields it refuses (a 422).
+function M.refused(field, body, err)
+  if body ~= nil then error("the call succeeded: " .. tostring(body), 2) end
+  return { err.status, err.errors and err.errors[field] }
+end
+
+-- error_of(f, ...) -> the error f(...) raised, or an error when it raised
+-- none.
+function M.error_of(f, ...)
+  local ok, err = pcall(f, ...)
+  if ok then error("no error raised", 2) end
+  return err
+end
+
+-- fields(t, like) -> the fields of t that `like` has, to compare with
+-- `like` whole (`assert.same(want, fields(got, want))`).
+function M.fields(t, like)
+  local out = {}
+  for k in pairs(like) do out[k] = t[k] end
+  return out
+end
+
 return M
