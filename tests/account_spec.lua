@@ -3,23 +3,13 @@
 -- client; what went on the wire and what came back.
 local here = debug.getinfo(1, "S").source:match("^@(.-)[^/]*$")
 local support = dofile(here .. "support.lua")
-local unchecked = dofile(here .. "unchecked.lua")
 local validate = require "acrcloud.emulator.validate"
 
-local TOKEN = "account-spec-token"
 local ISRC = "ZZA1R1900101" -- "Harbour Lights", in the emulator's made-up catalog
-local emu = support.emulator(TOKEN)
-local requests, last_request = emu.requests, emu.last_request
 local client
-
-local function keys(t)
-  local out = {}
-  for k in pairs(t) do out[#out + 1] = k end
-  table.sort(out)
-  return out
-end
-
-emu.hook(_ENV, function(c) client = c end)
+local emu = support.spec_emulator(_ENV, "account-spec-token", function(c) client = c end)
+local requests, last_request = emu.requests, emu.last_request
+local keys, unchecked = support.sorted_keys, support.unchecked
 
 describe("the Metadata API", function()
   it("finds a track by ISRC, with its links on the default platforms", function()

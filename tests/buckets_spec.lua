@@ -7,13 +7,11 @@ local multipart = require "acrcloud.emulator.multipart"
 local validate = require "acrcloud.emulator.validate"
 local here = debug.getinfo(1, "S").source:match("^@(.-)[^/]*$")
 local support = dofile(here .. "support.lua")
-local unchecked = dofile(here .. "unchecked.lua")
 
-local TOKEN = "buckets-spec-token"
-local emu = support.emulator(TOKEN)
-local requests, last_request = emu.requests, emu.last_request
-local decoded_body = support.wire_body
 local client, dir
+local emu = support.spec_emulator(_ENV, "buckets-spec-token", function(c) client = c end)
+local requests, last_request = emu.requests, emu.last_request
+local decoded_body, unchecked = support.wire_body, support.unchecked
 
 -- A file of the spec's temporary directory; its path.
 local function write_file(name, bytes)
@@ -26,14 +24,13 @@ end
 -- Returns the status and the decoded answer.
 local function curl(method, path, args)
   local code, body = support.curl(method, emu.url .. path,
-    { headers = { Authorization = "Bearer " .. TOKEN }, args = { args } })
+    { headers = { Authorization = "Bearer " .. emu.token }, args = { args } })
   return code, acrcloud.decode(body)
 end
 
 -- Bytes that text handling would spoil: NUL, CR LF, a boundary look-alike.
 local AUDIO = "ID3\3\0\0\0\0\0\0" .. "\r\n--not-the-boundary\r\n" .. string.rep("\255\0\1", 100)
 
-emu.hook(_ENV, function(c) client = c end)
 setup(function() dir = support.tmpdir() end)
 teardown(function() support.rmdir(dir) end)
 

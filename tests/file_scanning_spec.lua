@@ -4,13 +4,11 @@
 local acrcloud = require "acrcloud"
 local here = debug.getinfo(1, "S").source:match("^@(.-)[^/]*$")
 local support = dofile(here .. "support.lua")
-local unchecked = dofile(here .. "unchecked.lua")
 
-local TOKEN = "file-scanning-spec-token"
-local emu = support.emulator(TOKEN)
-local requests, last_request = emu.requests, emu.last_request
-local write_file, curl = support.write_file, support.curl
 local client
+local emu = support.spec_emulator(_ENV, "file-scanning-spec-token", function(c) client = c end)
+local requests, last_request = emu.requests, emu.last_request
+local write_file, curl, unchecked = support.write_file, support.curl, support.unchecked
 
 local function container_params(overrides)
   local p = { name = "scans", region = "eu-west-1", audio_type = "linein", buckets = { 8881 },
@@ -37,8 +35,6 @@ local function upload_by_hand(container_id, bytes, filename)
     key = slot.key, filename = filename or "take.mp3" })
   return body.data, slot
 end
-
-emu.hook(_ENV, function(c) client = c end)
 
 describe("file scanning containers", function()
   it("create sends the fields as JSON and answers 201 with the container", function()
@@ -223,7 +219,7 @@ describe("file scanning files", function()
   it("the presigned URL refuses a request that carries the API token", function()
     local slot = assert(client:get_fs_upload_url{ container_id = 10005 }).data
     local status, body = curl("PUT", slot.presigned_url,
-      { headers = { Authorization = "Bearer " .. TOKEN } })
+      { headers = { Authorization = "Bearer " .. emu.token } })
     assert.equal(400, status)
     assert.matches("Only one auth mechanism", body)
   end)

@@ -386,6 +386,14 @@ function M.error_of(f, ...)
   return err
 end
 
+-- The keys of t, sorted.
+function M.sorted_keys(t)
+  local out = {}
+  for k in pairs(t) do out[#out + 1] = k end
+  table.sort(out)
+  return out
+end
+
 -- fields(t, like) -> the fields of t that `like` has, to compare with
 -- `like` whole (`assert.same(want, fields(got, want))`).
 function M.fields(t, like)

@@ -4,19 +4,15 @@
 local acrcloud = require "acrcloud"
 local here = debug.getinfo(1, "S").source:match("^@(.-)[^/]*$")
 local support = dofile(here .. "support.lua")
-local unchecked = dofile(here .. "unchecked.lua")
 
-local TOKEN = "ucf-spec-token"
 local PID = 10263 -- the seeded project, holding the docs' example results
-local emu = support.emulator(TOKEN)
-local last_request = emu.last_request
-local ids = support.ids
 local client
+local emu = support.spec_emulator(_ENV, "ucf-spec-token", function(c) client = c end)
+local last_request = emu.last_request
+local ids, unchecked = support.ids, support.unchecked
 
 -- GET a URL with curl, no token: status, body
 local function fetch(url) return support.curl("GET", url) end
-
-emu.hook(_ENV, function(c) client = c end)
 
 describe("UCF projects", function()
   it("list answers every project, filtered by region", function()
