@@ -12,6 +12,7 @@ local client, dir
 local emu = support.spec_emulator(_ENV, "buckets-spec-token", function(c) client = c end)
 local requests, last_request = emu.requests, emu.last_request
 local decoded_body, unchecked = support.wire_body, support.unchecked
+local failed, refused, invalid = support.failed, support.refused, support.invalid
 
 -- A file of the spec's temporary directory; its path.
 local function write_file(name, bytes)
@@ -183,13 +184,11 @@ describe("buckets", function()
   end)
 
   it("create answers 422 with every bad field", function()
-    local body, err = unchecked(client, "create_bucket", { name = "x", region = "mars",
-      type = "Cassette", net_type = 7 })
-    assert.is_nil(body)
-    assert.equal(422, err.status)
-    assert.same({ "The selected region is invalid." }, err.errors.region)
-    assert.same({ "The selected type is invalid." }, err.errors.type)
-    assert.same({ "The selected net type is invalid." }, err.errors.net_type)
+    assert.same({ 422, { region = { "The selected region is invalid." },
+      type = { "The selected type is invalid." },
+      net_type = { "The selected net type is invalid." } } },
+      invalid(unchecked(client, "create_bucket", { name = "x", region = "mars",
+        type = "Cassette", net_type = 7 })))
   end)
 
   it("list filters by type and region and paginates", function()
@@ -314,17 +313,15 @@ describe("audio files", function()
   end)
 
   it("upload answers 422 when data_type audio comes without a file", function()
-    local body, err = client:upload_audio_file{ bucket_id = 8883, data_type = "audio" }
-    assert.is_nil(body)
-    assert.equal(422, err.status)
-    assert.same({ "The file field is required when data type is audio." }, err.errors.file)
+    assert.same({ 422, { "The file field is required when data type is audio." } },
+      refused("file", client:upload_audio_file{ bucket_id = 8883, data_type = "audio" }))
   end)
 
   it("upload answers 422 for an unknown data_type and a bad url", function()
-    local _, err = unchecked(client, "upload_audio_file", { bucket_id = 8883,
-      data_type = "vinyl", url = "not a url" })
-    assert.same({ "The selected data type is invalid." }, err.errors.data_type)
-    assert.same({ "The url format is invalid." }, err.errors.url)
+    assert.same({ 422, { data_type = { "The selected data type is invalid." },
+      url = { "The url format is invalid." } } },
+      invalid(unchecked(client, "upload_audio_file", { bucket_id = 8883,
+        data_type = "vinyl", url = "not a url" })))
   end)
 
   it("upload answers 422 for a bucket that is not a File bucket", function()
@@ -335,9 +332,9 @@ describe("audio files", function()
   end)
 
   it("upload answers 404 for an unknown bucket", function()
-    local _, err = client:upload_audio_file{ bucket_id = 424242, data_type = "audio_url",
-      url = "http://x.example/a.mp3" }
-    assert.equal(404, err.status)
+    assert.same({ 404, "No query results for model [Bucket] 424242" },
+      failed(client:upload_audio_file{ bucket_id = 424242,
+      data_type = "audio_url", url = "http://x.example/a.mp3" }))
   end)
 
   it("upload counts the file in the bucket's num", function()
@@ -412,9 +409,8 @@ describe("audio files", function()
 
   it("delete answers 404 naming the unknown ids and deletes nothing", function()
     local a = upload("a.mp3").data.id
-    local _, err = client:delete_audio_files{ bucket_id = 8883, ids = { a, 999 } }
-    assert.equal(404, err.status)
-    assert.equal("No query results for model [File] 999", err.message)
+    assert.same({ 404, "No query results for model [File] 999" },
+      failed(client:delete_audio_files{ bucket_id = 8883, ids = { a, 999 } }))
     assert.truthy(client:get_audio_file{ bucket_id = 8883, id = a })
   end)
 
@@ -467,11 +463,10 @@ describe("live channels", function()
   end)
 
   it("create answers 422 for a bad url and timeshift", function()
-    local _, err = unchecked(client, "create_live_channel", { bucket_id = 8882, url = "jazz",
-      timeshift = "5" })
-    assert.equal(422, err.status)
-    assert.same({ "The url format is invalid." }, err.errors.url)
-    assert.same({ "The selected timeshift is invalid." }, err.errors.timeshift)
+    assert.same({ 422, { url = { "The url format is invalid." },
+      timeshift = { "The selected timeshift is invalid." } } },
+      invalid(unchecked(client, "create_live_channel", { bucket_id = 8882, url = "jazz",
+        timeshift = "5" })))
   end)
 
   it("create answers 422 in a File bucket", function()
@@ -500,9 +495,8 @@ describe("live channels", function()
   end)
 
   it("get answers 404 for an unknown channel", function()
-    local _, err = client:get_live_channel{ bucket_id = 8882, id = 999 }
-    assert.equal(404, err.status)
-    assert.equal("No query results for model [Channel] 999", err.message)
+    assert.same({ 404, "No query results for model [Channel] 999" },
+      failed(client:get_live_channel{ bucket_id = 8882, id = 999 }))
   end)
 
   it("update sends the changed fields with PUT", function()
@@ -525,8 +519,8 @@ describe("live channels", function()
   end)
 
   it("delete answers 404 for an unknown channel", function()
-    local _, err = client:delete_live_channels{ bucket_id = 8882, ids = 999 }
-    assert.equal(404, err.status)
+    assert.same({ 404, "No query results for model [Channel] 999" },
+      failed(client:delete_live_channels{ bucket_id = 8882, ids = 999 }))
   end)
 end)
 
@@ -565,8 +559,8 @@ describe("recorded channels", function()
   end)
 
   it("delete answers 404 for a channel that was not imported", function()
-    local _, err = client:delete_rec_channels{ bucket_id = 14662, ids = 52003 }
-    assert.equal(404, err.status)
+    assert.same({ 404, "No query results for model [Channel] 52003" },
+      failed(client:delete_rec_channels{ bucket_id = 14662, ids = 52003 }))
   end)
 end)
 
@@ -638,8 +632,8 @@ describe("dedup files", function()
   end)
 
   it("get answers 404 for an unknown fingerprint", function()
-    local _, err = client:get_dedup_file{ bucket_id = 14663, file_id = "nope" }
-    assert.equal(404, err.status)
+    assert.same({ 404, "No query results for model [DedupFile] nope" },
+      failed(client:get_dedup_file{ bucket_id = 14663, file_id = "nope" }))
   end)
 
   it("delete removes the fingerprints the acr_ids name", function()
@@ -653,7 +647,7 @@ describe("dedup files", function()
   end)
 
   it("delete answers 404 for an unknown acr_id", function()
-    local _, err = client:delete_dedup_files{ bucket_id = 14663, acr_ids = "0123abcd" }
-    assert.equal(404, err.status)
+    assert.same({ 404, "No query results for model [DedupFile] 0123abcd" },
+      failed(client:delete_dedup_files{ bucket_id = 14663, acr_ids = "0123abcd" }))
   end)
 end)

@@ -378,6 +378,13 @@ function M.refused(field, body, err)
   return { err.status, err.errors and err.errors[field] }
 end
 
+-- invalid(body, err, ...) -> { status, err.errors }: the same with every
+-- field's messages.
+function M.invalid(body, err)
+  if body ~= nil then error("the call succeeded: " .. tostring(body), 2) end
+  return { err.status, err.errors }
+end
+
 -- error_of(f, ...) -> the error f(...) raised, or an error when it raised
 -- none.
 function M.error_of(f, ...)

@@ -10,6 +10,7 @@ local client
 local emu = support.spec_emulator(_ENV, "ucf-spec-token", function(c) client = c end)
 local last_request = emu.last_request
 local ids, unchecked = support.ids, support.unchecked
+local failed, refused, invalid = support.failed, support.refused, support.invalid
 
 -- GET a URL with curl, no token: status, body
 local function fetch(url) return support.curl("GET", url) end
@@ -39,11 +40,10 @@ describe("UCF projects", function()
   end)
 
   it("create answers 422 for an unknown type and region", function()
-    local _, err = unchecked(client, "create_ucf_project", { name = "x", region = "moon",
-      type = "TV" })
-    assert.equal(422, err.status)
-    assert.same({ "The selected region is invalid." }, err.errors.region)
-    assert.same({ "The selected type is invalid." }, err.errors.type)
+    assert.same({ 422, { region = { "The selected region is invalid." },
+      type = { "The selected type is invalid." } } },
+      invalid(unchecked(client, "create_ucf_project", { name = "x", region = "moon",
+        type = "TV" })))
   end)
 
   it("update renames and merges the config", function()
@@ -63,9 +63,8 @@ describe("UCF projects", function()
   end)
 
   it("update of an unknown project is a 404", function()
-    local _, err = client:update_ucf_project{ id = 1, name = "x" }
-    assert.equal(404, err.status)
-    assert.equal("No query results for model [UcfProject] 1", err.message)
+    assert.same({ 404, "No query results for model [UcfProject] 1" },
+      failed(client:update_ucf_project{ id = 1, name = "x" }))
   end)
 
   it("delete removes the project with its streams and results", function()
@@ -101,20 +100,18 @@ describe("UCF streams", function()
   end)
 
   it("import answers 422 for a stream the BM project does not have", function()
-    local _, err = client:import_ucf_streams{ pid = 10264, from = "BM-CUSTOM",
-      bm_project_id = 17914, bm_stream_ids = { "s-8dLk3v", "s-nope00" } }
-    assert.equal(422, err.status)
-    assert.same({ "The selected bm stream ids.1 is invalid." }, err.errors["bm_stream_ids.1"])
+    assert.same({ 422, { "The selected bm stream ids.1 is invalid." } },
+      refused("bm_stream_ids.1", client:import_ucf_streams{ pid = 10264, from = "BM-CUSTOM",
+        bm_project_id = 17914, bm_stream_ids = { "s-8dLk3v", "s-nope00" } }))
   end)
 
   it("import answers 422 for an unknown BM project and source", function()
-    local _, err = client:import_ucf_streams{ pid = 10264, from = "BM-CUSTOM",
-      bm_project_id = 99, bm_stream_ids = { "s-8dLk3v" } }
-    assert.equal(422, err.status)
-    assert.same({ "The selected bm project id is invalid." }, err.errors.bm_project_id)
-    local _, err2 = unchecked(client, "import_ucf_streams", { pid = 10264, from = "BM-OTHER",
-      bm_project_id = 17914, bm_stream_ids = { "s-8dLk3v" } })
-    assert.same({ "The selected from is invalid." }, err2.errors.from)
+    assert.same({ 422, { "The selected bm project id is invalid." } },
+      refused("bm_project_id", client:import_ucf_streams{ pid = 10264, from = "BM-CUSTOM",
+        bm_project_id = 99, bm_stream_ids = { "s-8dLk3v" } }))
+    assert.same({ 422, { "The selected from is invalid." } },
+      refused("from", unchecked(client, "import_ucf_streams", { pid = 10264, from = "BM-OTHER",
+        bm_project_id = 17914, bm_stream_ids = { "s-8dLk3v" } })))
   end)
 
   it("list paginates the project's streams", function()
@@ -194,9 +191,8 @@ describe("UCF results", function()
   end)
 
   it("get of an unknown result is a 404", function()
-    local _, err = client:get_ucf_result{ pid = PID, ucf_id = 1 }
-    assert.equal(404, err.status)
-    assert.equal("No query results for model [UcfResult] 1", err.message)
+    assert.same({ 404, "No query results for model [UcfResult] 1" },
+      failed(client:get_ucf_result{ pid = PID, ucf_id = 1 }))
   end)
 
   it("details lists each detection, paginated", function()
