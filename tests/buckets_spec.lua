@@ -197,9 +197,7 @@ describe("buckets", function()
       per_page = 2 })
     local wire = last_request()
     assert.equal("/api/buckets", wire.path)
-    for _, part in ipairs{ "type=File", "region=eu-west-1", "per_page=2" } do
-      assert.truthy(wire.query:find(part, 1, true), part)
-    end
+    assert.same({}, support.query_missing(wire, { "type=File", "region=eu-west-1", "per_page=2" }))
     -- 8881, 8883, 14661 are seeded File buckets in eu-west-1.
     assert.equal(4, body.meta.total)
     assert.equal(2, #body.data)
@@ -349,9 +347,7 @@ describe("audio files", function()
       order = "desc", page = 1, per_page = 5 })
     local wire = last_request()
     assert.equal("/api/buckets/8883/files", wire.path)
-    for _, part in ipairs{ "search=unique", "order=desc", "per_page=5" } do
-      assert.truthy(wire.query:find(part, 1, true), part)
-    end
+    assert.same({}, support.query_missing(wire, { "search=unique", "order=desc", "per_page=5" }))
     assert.same({ 1, id, 1 }, { body.meta.total, body.data[1].id, body.data[1].state })
   end)
 

@@ -109,9 +109,8 @@ describe("base projects", function()
       page = 1, per_page = 1 })
     local wire = last_request()
     assert.equal("/api/base-projects", wire.path)
-    for _, part in ipairs{ "region=eu-west-1", "type=AVR", "page=1", "per_page=1" } do
-      assert.truthy(wire.query:find(part, 1, true), part)
-    end
+    assert.same({}, support.query_missing(wire,
+      { "region=eu-west-1", "type=AVR", "page=1", "per_page=1" }))
     assert.equal(1, #body.data)
     assert.equal(total, body.meta.total)
     assert.equal(total, body.meta.last_page)

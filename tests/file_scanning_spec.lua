@@ -86,9 +86,8 @@ describe("file scanning containers", function()
       page = 1, per_page = 5 })
     local wire = last_request()
     assert.equal("/api/fs-containers", wire.path)
-    for _, part in ipairs{ "region=eu-west-1", "name=jingles", "page=1", "per_page=5" } do
-      assert.truthy(wire.query:find(part, 1, true), part)
-    end
+    assert.same({}, support.query_missing(wire,
+      { "region=eu-west-1", "name=jingles", "page=1", "per_page=5" }))
     assert.equal(1, body.meta.total)
     assert.equal("jingles-eu", body.data[1].name)
   end)

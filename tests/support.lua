@@ -378,6 +378,29 @@ function M.refused(field, body, err)
   return { err.status, err.errors and err.errors[field] }
 end
 
+-- interrupt_outcome(token, url, body) -> what became of a script that runs
+-- `body` (M.interrupted: `client` made for url, SIGINT a second in), and its
+-- output: "stopped at once" when acrlua stopped it as lua does on ^C (the
+-- message "interrupted!", nothing after `body` run) within 10 s.
+function M.interrupt_outcome(token, url, body)
+  local out, seconds = M.interrupted(token, url,
+    body .. '\nio.stdout:write("not interrupted\\n")\n')
+  if out:find("not interrupted", 1, true) then return "ran to its end", out end
+  if not out:find("interrupted!", 1, true) then return "ended without \"interrupted!\"", out end
+  if seconds >= 10 then return "stopped after " .. seconds .. " s", out end
+  return "stopped at once", out
+end
+
+-- The parts ("name=value") of the list that the request log entry's query
+-- string does not have, in order: `assert.same({}, query_missing(r, parts))`.
+function M.query_missing(r, parts)
+  local out = {}
+  for _, part in ipairs(parts) do
+    if not M.query_has(r, part) then out[#out + 1] = part end
+  end
+  return out
+end
+
 -- invalid(body, err, ...) -> { status, err.errors }: the same with every
 -- field's messages.
 function M.invalid(body, err)
