@@ -5,7 +5,7 @@ local acrcloud = require "acrcloud"
 local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 local TOKEN = "client-spec-token"
-local emu = support.emulator(TOKEN)
+local emu = support.spec_emulator(_ENV, TOKEN)
 local new_client, fault = emu.new_client, emu.fault
 local decoded_body = support.wire_body
 
@@ -20,8 +20,6 @@ local function last_request()
 end
 
 local closed_port = support.closed_port
-
-emu.hook(_ENV)
 
 describe("the module", function()
   it("describes every endpoint once in acrcloud.operations", function()
@@ -66,8 +64,7 @@ end)
 
 describe("base projects", function()
   local client
-  before_each(function() client = new_client() end)
-  after_each(function() client:close() end)
+  support.each_client(_ENV, emu, function(c) client = c end)
 
   local function create(name)
     return assert(client:create_base_project{
@@ -170,8 +167,7 @@ end)
 
 describe("Broadcast Database projects", function()
   local client
-  before_each(function() client = new_client() end)
-  after_each(function() client:close() end)
+  support.each_client(_ENV, emu, function(c) client = c end)
 
   local function create()
     return assert(client:create_bd_project{ name = "radio", region = "eu-west-1",
@@ -241,7 +237,7 @@ end)
 
 describe("argument checking", function()
   local client
-  before_each(function() client = new_client() end)
+  support.each_client(_ENV, emu, function(c) client = c end)
 
   local function raises(fn, pattern)
     local ok, msg = pcall(fn)
@@ -313,7 +309,7 @@ end)
 
 describe("encoding", function()
   local client
-  before_each(function() client = new_client() end)
+  support.each_client(_ENV, emu, function(c) client = c end)
 
   it("percent-encodes path parameters so ../x stays one segment", function()
     local body, err = client:add_stream_user_reports{ pid = 17913, stream_id = "../x",

@@ -363,6 +363,18 @@ function M.spec_emulator(env, token, on_client)
   return emu
 end
 
+-- each_client(env, emu, on_client): a fresh client of emu for each test of
+-- the describe calling it (env: the spec's _ENV), handed to on_client,
+-- closed after the test.
+function M.each_client(env, emu, on_client)
+  local client
+  env.before_each(function()
+    client = emu.new_client()
+    on_client(client)
+  end)
+  env.after_each(function() client:close() end)
+end
+
 -- failed(body, err, ...) -> { status, message }: what a call that was to
 -- fail answered, to compare whole (`assert.same({ 404, "..." },
 -- failed(client:get_x{ ... }))`). A call that succeeded is an error.
