@@ -403,14 +403,15 @@ function M.interrupt_outcome(token, url, body)
   return "stopped at once", out
 end
 
--- The parts ("name=value") of the list that the request log entry's query
--- string does not have, in order: `assert.same({}, query_missing(r, parts))`.
-function M.query_missing(r, parts)
-  local out = {}
+-- sent(r, parts) -> { r.path, the parts ("name=value") of the list that the
+-- request log entry's query string does not have }, to compare whole:
+-- `assert.same({ "/api/buckets", {} }, sent(last_request(), { "page=2" }))`.
+function M.sent(r, parts)
+  local missing = {}
   for _, part in ipairs(parts) do
-    if not M.query_has(r, part) then out[#out + 1] = part end
+    if not M.query_has(r, part) then missing[#missing + 1] = part end
   end
-  return out
+  return { r.path, missing }
 end
 
 -- invalid(body, err, ...) -> { status, err.errors }: the same with every
