@@ -24,6 +24,13 @@ local function parse(name, o)
   return callbacks.parse(request(name, o))
 end
 
+-- The one event a fixture makes (an error when it makes another number).
+local function parse_one(name, o)
+  local events = assert(parse(name, o))
+  assert.are.equal(1, #events, name)
+  return events[1]
+end
+
 -- The event (or any table) has the fields of `want`, with its values.
 local function has_fields(want, event)
   assert.are.same(want, support.fields(event, want))
@@ -48,9 +55,7 @@ end)
 
 describe("callbacks.parse: results", function()
   it("reads the spec's result example as one music result", function()
-    local events = assert(parse("spec-result.json"))
-    assert.are.equal(1, #events)
-    local e = events[1]
+    local e = parse_one("spec-result.json")
     has_fields({
       kind = "result", shape = "result_json", stream_id = "100251", stream_name = "BBC Radio 1",
       timestamp_utc = "2020-01-14 05:49:18", played_duration = 139, result_type = 0,
@@ -91,9 +96,7 @@ describe("callbacks.parse: results", function()
   end)
 
   it("reads a form whose data field is the whole post", function()
-    local events = assert(parse("result-form-whole.form"))
-    assert.are.equal(1, #events)
-    local e = events[1]
+    local e = parse_one("result-form-whole.form")
     has_fields({ shape = "result_form", stream_id = "100251", type = "realtime",
       title = "Harbour Lights" }, e)
     -- raw is the JSON text the form carried.
@@ -121,11 +124,10 @@ describe("callbacks.parse: results", function()
   end)
 
   it("reads a post with status 1001 as a no-result", function()
-    local events = assert(parse("noresult.json"))
-    assert.are.equal(1, #events)
+    local e = parse_one("noresult.json")
     has_fields({ kind = "no_result", status_code = 1001, timestamp_utc = "2020-01-14 06:02:11",
-      played_duration = 73 }, events[1])
-    assert.is_nil(events[1].acrid)
+      played_duration = 73 }, e)
+    assert.is_nil(e.acrid)
   end)
 
   it("reads a post without matches as a no-result, a numeric stream_id as a string", function()
@@ -144,19 +146,17 @@ describe("callbacks.parse: results", function()
   end)
 
   it("reads JSON sent without a content type", function()
-    local events = assert(parse("spec-result.json", { ctype = "" }))
-    assert.are.equal(1, #events)
+    assert.is_table(parse_one("spec-result.json", { ctype = "" }))
   end)
 end)
 
 describe("callbacks.parse: states", function()
   it("reads the spec's state example", function()
-    local events = assert(parse("spec-state.json"))
-    assert.are.equal(1, #events)
+    local e = parse_one("spec-state.json")
     has_fields({ kind = "state", shape = "state_v2", stream_id = "222195",
       stream_name = "Radio Fermo Uno", code = 6, state = "invalid_url", type = "unknown",
-      timestamp = "2022-01-22 14:02:00", raw = fixture("spec-state.json") }, events[1])
-    assert.is_nil(events[1].legacy)
+      timestamp = "2022-01-22 14:02:00", raw = fixture("spec-state.json") }, e)
+    assert.is_nil(e.legacy)
   end)
 
   it("makes one event per change of a v2 post, naming a state it leaves out", function()
@@ -171,11 +171,10 @@ describe("callbacks.parse: states", function()
   end)
 
   it("reads the legacy flat shape from a form, without a timestamp", function()
-    local events = assert(parse("state-legacy.form"))
-    assert.are.equal(1, #events)
+    local e = parse_one("state-legacy.form")
     has_fields({ shape = "state_legacy", legacy = true, stream_id = "222195", code = 6,
-      state = "invalid_url" }, events[1])
-    assert.is_nil(events[1].timestamp)
+      state = "invalid_url" }, e)
+    assert.is_nil(e.timestamp)
   end)
 
   it("reads the legacy shape as JSON, a numeric status standing for the code's name", function()
