@@ -140,57 +140,46 @@ describe("the emulator's spawn", function()
 end)
 
 describe("the emulator's authentication", function()
-  it("answers 401 without a token", function()
-    local res = request("GET", "/base-projects", { token = false })
-    assert.are.equal(401, res.status)
-    assert.are.same({ message = "Unauthenticated." }, res.json)
-  end)
-
-  it("answers 401 with a wrong token", function()
-    local res = request("GET", "/base-projects/15", { token = "not-" .. TOKEN })
-    assert.are.equal(401, res.status)
-    assert.are.same({ message = "Unauthenticated." }, res.json)
-  end)
-
-  it("guards its admin routes with the token too", function()
-    assert.are.equal(401, request("GET", "/_emulator/state", { token = false }).status)
-  end)
+  local cases = {
+    { "answers 401 without a token", "/base-projects", false },
+    { "answers 401 with a wrong token", "/base-projects/15", "not-" .. TOKEN },
+    { "guards its admin routes with the token too", "/_emulator/state", false },
+  }
+  for _, case in ipairs(cases) do
+    local name, path, token = table.unpack(case)
+    it(name, function()
+      local res = request("GET", path, { token = token })
+      assert.are.same({ 401, { message = "Unauthenticated." } }, { res.status, res.json })
+    end)
+  end
 end)
 
 describe("the emulator's routing", function()
-  it("answers 404 for an unknown route", function()
-    local res = request("GET", "/no-such-thing")
-    assert.are.equal(404, res.status)
-    assert.is_string(res.json.message)
-  end)
-
-  it("answers 404 with a message for an unknown id", function()
-    local res = request("GET", "/base-projects/999999")
-    assert.are.equal(404, res.status)
-    assert.matches("999999", res.json.message)
-  end)
-
-  it("answers 404 for an id that is not a number", function()
-    assert.are.equal(404, request("GET", "/base-projects/abc").status)
-  end)
+  -- What answers 404: the request, and what its message says (a pattern).
+  local not_found = {
+    { "answers 404 for an unknown route", "GET", "/no-such-thing",
+      "^The route api/no%-such%-thing could not be found%.$" },
+    { "answers 404 with a message for an unknown id", "GET", "/base-projects/999999", "999999" },
+    { "answers 404 for an id that is not a number", "GET", "/base-projects/abc",
+      "%[BaseProject%] abc" },
+    { "keeps an encoded slash inside its segment (a stream id of ../x)", "POST",
+      "/bm-cs-projects/17913/streams/..%2Fx/user-reports", "%.%./x", { data = {} } },
+    { "does not route an encoded slash to a deeper route", "GET",
+      "/base-projects/15%2Fbuckets-status", "BaseProject" },
+  }
+  for _, case in ipairs(not_found) do
+    local name, method, path, message, body = table.unpack(case)
+    it(name, function()
+      local res = request(method, path, { body = body })
+      assert.are.equal(404, res.status)
+      assert.matches(message, res.json.message)
+    end)
+  end
 
   it("answers 405 with Allow for a method a route does not have", function()
     local res = request("PATCH", "/base-projects/15")
     assert.are.equal(405, res.status)
     assert.are.equal("DELETE, GET, PUT", res.headers.allow)
-  end)
-
-  it("keeps an encoded slash inside its segment (a stream id of ../x)", function()
-    local res = request("POST", "/bm-cs-projects/17913/streams/..%2Fx/user-reports",
-      { body = { data = {} } })
-    assert.are.equal(404, res.status)
-    assert.matches("%.%./x", res.json.message)
-  end)
-
-  it("does not route an encoded slash to a deeper route", function()
-    local res = request("GET", "/base-projects/15%2Fbuckets-status")
-    assert.are.equal(404, res.status)
-    assert.matches("BaseProject", res.json.message)
   end)
 
   it("lists no operation of the endpoint table without a handler", function()
