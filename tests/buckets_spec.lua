@@ -80,25 +80,22 @@ describe("the emulator's multipart parser", function()
     assert.same({ {}, {} }, { fields, files })
   end)
 
-  it("refuses a content type without a boundary", function()
-    local fields, err = multipart.parse_request("multipart/form-data", "--x--")
-    assert.is_nil(fields)
-    assert.matches("boundary", err)
-  end)
-
-  it("refuses a body without its closing boundary", function()
-    local body = part('Content-Disposition: form-data; name="a"', "1")
-    local fields, err = multipart.parse_request(CT, body)
-    assert.is_nil(fields)
-    assert.matches("closing boundary", err)
-  end)
-
-  it("refuses a part without a form-data name", function()
-    local body = part("Content-Type: text/plain", "1") .. "--" .. B .. "--"
-    local fields, err = multipart.parse_request(CT, body)
-    assert.is_nil(fields)
-    assert.matches("no form%-data name", err)
-  end)
+  -- What it refuses: the content type, the body, what the error says.
+  local refusals = {
+    { "a content type without a boundary", "multipart/form-data", "--x--", "boundary" },
+    { "a body without its closing boundary", CT,
+      part('Content-Disposition: form-data; name="a"', "1"), "closing boundary" },
+    { "a part without a form-data name", CT,
+      part("Content-Type: text/plain", "1") .. "--" .. B .. "--", "no form%-data name" },
+  }
+  for _, case in ipairs(refusals) do
+    local name, content_type, body, message = table.unpack(case)
+    it("refuses " .. name, function()
+      local fields, err = multipart.parse_request(content_type, body)
+      assert.is_nil(fields)
+      assert.matches(message, err)
+    end)
+  end
 end)
 
 describe("parameter locations in the emulator's validation", function()
