@@ -13,6 +13,7 @@ local emu = support.spec_emulator(_ENV, "buckets-spec-token", function(c) client
 local requests, last_request = emu.requests, emu.last_request
 local decoded_body, unchecked = support.wire_body, support.unchecked
 local failed, refused, invalid = support.failed, support.refused, support.invalid
+local request_line = support.request_line
 
 -- A file of the spec's temporary directory; its path.
 local function write_file(name, bytes)
@@ -226,15 +227,13 @@ describe("buckets", function()
   end)
 
   it("update answers 422 for labels that are not strings", function()
-    local body, err = client:update_bucket{ id = 8881, labels = { "ok", 5 } }
-    assert.is_nil(body)
-    assert.same({ "The labels.1 must be a string." }, err.errors["labels.1"])
+    assert.same({ 422, { "The labels.1 must be a string." } },
+      refused("labels.1", client:update_bucket{ id = 8881, labels = { "ok", 5 } }))
   end)
 
   it("delete removes the bucket and its files", function()
     assert.truthy(client:delete_bucket{ id = 8883 })
-    local wire = last_request()
-    assert.same({ "DELETE", "/api/buckets/8883", 204 }, { wire.method, wire.path, wire.status })
+    assert.same({ "DELETE", "/api/buckets/8883", 204 }, request_line(last_request()))
     local _, err = client:get_bucket{ id = 8883 }
     assert.equal(404, err.status)
     -- The seeded files of 8883 were 380121 and 380122; moving one back
@@ -383,17 +382,16 @@ describe("audio files", function()
   end)
 
   it("update answers 422 for user_defined that is not JSON", function()
-    local _, err = client:update_audio_file{ bucket_id = 8883, id = 380121,
-      user_defined = "{oops" }
-    assert.same({ "The user defined must be a valid JSON string." }, err.errors.user_defined)
+    assert.same({ 422, { "The user defined must be a valid JSON string." } },
+      refused("user_defined", client:update_audio_file{ bucket_id = 8883, id = 380121,
+        user_defined = "{oops" }))
   end)
 
   it("delete joins a list of ids with commas and removes them", function()
     local a, b = upload("a.mp3").data.id, upload("b.mp3").data.id
     assert.truthy(client:delete_audio_files{ bucket_id = 8883, ids = { a, b } })
-    local wire = last_request()
     assert.same({ "DELETE", "/api/buckets/8883/files/" .. a .. "," .. b, 204 },
-      { wire.method, wire.path, wire.status })
+      request_line(last_request()))
     assert.equal(404, select(2, client:get_audio_file{ bucket_id = 8883, id = a }).status)
     assert.equal(404, select(2, client:get_audio_file{ bucket_id = 8883, id = b }).status)
   end)
@@ -503,9 +501,8 @@ describe("live channels", function()
   it("delete removes the channels the id list names", function()
     local a, b = create().data.id, create().data.id
     assert.truthy(client:delete_live_channels{ bucket_id = 8882, ids = { a, b } })
-    local wire = last_request()
     assert.same({ "DELETE", "/api/buckets/8882/channels/" .. a .. "," .. b, 204 },
-      { wire.method, wire.path, wire.status })
+      request_line(last_request()))
     assert.equal(3, assert(client:list_live_channels{ bucket_id = 8882 }).meta.total)
   end)
 
@@ -541,9 +538,8 @@ describe("recorded channels", function()
   it("delete removes the recorded channels", function()
     assert(client:import_rec_channels{ bucket_id = 14662, ids = "52002" })
     assert.truthy(client:delete_rec_channels{ bucket_id = 14662, ids = { 52001, 52002 } })
-    local wire = last_request()
     assert.same({ "DELETE", "/api/buckets/14662/rec-channels/52001,52002", 204 },
-      { wire.method, wire.path, wire.status })
+      request_line(last_request()))
     assert.equal(0, assert(client:list_live_channels{ bucket_id = 14662 }).meta.total)
     -- The live channels themselves stay.
     assert.truthy(client:get_live_channel{ bucket_id = 8882, id = 52001 })
@@ -631,9 +627,8 @@ describe("dedup files", function()
     local a = add("track-1", "FP\0one").data.acr_id
     local b = add("track-2", "FP\0two").data.acr_id
     assert.truthy(client:delete_dedup_files{ bucket_id = 14663, acr_ids = { a, b } })
-    local wire = last_request()
     assert.same({ "DELETE", "/api/buckets/14663/dedup-files/" .. a .. "," .. b, 204 },
-      { wire.method, wire.path, wire.status })
+      request_line(last_request()))
     assert.equal(0, assert(client:list_dedup_files{ bucket_id = 14663 }).meta.total)
   end)
 

@@ -390,6 +390,9 @@ function M.refused(field, body, err)
   return { err.status, err.errors and err.errors[field] }
 end
 
+-- A request log entry's method, path and status, to compare whole.
+function M.request_line(r) return { r.method, r.path, r.status } end
+
 -- interrupt_outcome(token, url, body) -> what became of a script that runs
 -- `body` (M.interrupted: `client` made for url, SIGINT a second in), and its
 -- output: "stopped at once" when acrlua stopped it as lua does on ^C (the
