@@ -324,12 +324,6 @@ describe("audio files", function()
     assert.matches("is a Live bucket", err.errors.bucket_id[1])
   end)
 
-  it("upload answers 404 for an unknown bucket", function()
-    assert.same({ 404, "No query results for model [Bucket] 424242" },
-      failed(client:upload_audio_file{ bucket_id = 424242,
-      data_type = "audio_url", url = "http://x.example/a.mp3" }))
-  end)
-
   it("upload counts the file in the bucket's num", function()
     local before = assert(client:get_bucket{ id = 8883 }).data.num
     upload("a.mp3")
@@ -483,11 +477,6 @@ describe("live channels", function()
     assert.same({ id, "Jazz FM" }, { body.data.id, body.data.title })
   end)
 
-  it("get answers 404 for an unknown channel", function()
-    assert.same({ 404, "No query results for model [Channel] 999" },
-      failed(client:get_live_channel{ bucket_id = 8882, id = 999 }))
-  end)
-
   it("update sends the changed fields with PUT", function()
     local id = create().data.id
     local body = assert(client:update_live_channel{ bucket_id = 8882, id = id,
@@ -504,11 +493,6 @@ describe("live channels", function()
     assert.same({ "DELETE", "/api/buckets/8882/channels/" .. a .. "," .. b, 204 },
       request_line(last_request()))
     assert.equal(3, assert(client:list_live_channels{ bucket_id = 8882 }).meta.total)
-  end)
-
-  it("delete answers 404 for an unknown channel", function()
-    assert.same({ 404, "No query results for model [Channel] 999" },
-      failed(client:delete_live_channels{ bucket_id = 8882, ids = 999 }))
   end)
 end)
 
@@ -543,11 +527,6 @@ describe("recorded channels", function()
     assert.equal(0, assert(client:list_live_channels{ bucket_id = 14662 }).meta.total)
     -- The live channels themselves stay.
     assert.truthy(client:get_live_channel{ bucket_id = 8882, id = 52001 })
-  end)
-
-  it("delete answers 404 for a channel that was not imported", function()
-    assert.same({ 404, "No query results for model [Channel] 52003" },
-      failed(client:delete_rec_channels{ bucket_id = 14662, ids = 52003 }))
   end)
 end)
 
@@ -618,11 +597,6 @@ describe("dedup files", function()
       assert(client:get_dedup_file{ bucket_id = 14663, file_id = acr_id }).data.id)
   end)
 
-  it("get answers 404 for an unknown fingerprint", function()
-    assert.same({ 404, "No query results for model [DedupFile] nope" },
-      failed(client:get_dedup_file{ bucket_id = 14663, file_id = "nope" }))
-  end)
-
   it("delete removes the fingerprints the acr_ids name", function()
     local a = add("track-1", "FP\0one").data.acr_id
     local b = add("track-2", "FP\0two").data.acr_id
@@ -631,9 +605,24 @@ describe("dedup files", function()
       request_line(last_request()))
     assert.equal(0, assert(client:list_dedup_files{ bucket_id = 14663 }).meta.total)
   end)
+end)
 
-  it("delete answers 404 for an unknown acr_id", function()
-    assert.same({ 404, "No query results for model [DedupFile] 0123abcd" },
-      failed(client:delete_dedup_files{ bucket_id = 14663, acr_ids = "0123abcd" }))
-  end)
+describe("ids that do not exist", function()
+  support.not_found(_ENV, {
+    { "audio files: upload answers 404 for an unknown bucket", "[Bucket] 424242", function()
+      return client:upload_audio_file{ bucket_id = 424242, data_type = "audio_url",
+        url = "http://x.example/a.mp3" }
+    end },
+    { "live channels: get answers 404 for an unknown channel", "[Channel] 999",
+      function() return client:get_live_channel{ bucket_id = 8882, id = 999 } end },
+    { "live channels: delete answers 404 for an unknown channel", "[Channel] 999",
+      function() return client:delete_live_channels{ bucket_id = 8882, ids = 999 } end },
+    { "recorded channels: delete answers 404 for a channel that was not imported",
+      "[Channel] 52003",
+      function() return client:delete_rec_channels{ bucket_id = 14662, ids = 52003 } end },
+    { "dedup files: get answers 404 for an unknown fingerprint", "[DedupFile] nope",
+      function() return client:get_dedup_file{ bucket_id = 14663, file_id = "nope" } end },
+    { "dedup files: delete answers 404 for an unknown acr_id", "[DedupFile] 0123abcd",
+      function() return client:delete_dedup_files{ bucket_id = 14663, acr_ids = "0123abcd" } end },
+  })
 end)

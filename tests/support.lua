@@ -383,6 +383,18 @@ function M.failed(body, err)
   return { err.status, err.message }
 end
 
+-- not_found(env, cases): for each case { name, model, call }, an `it`
+-- (env: the spec's _ENV) in which call() fails with a 404 whose message is
+-- "No query results for model " .. model.
+function M.not_found(env, cases)
+  for _, case in ipairs(cases) do
+    local name, model, call = table.unpack(case)
+    env.it(name, function()
+      env.assert.same({ 404, "No query results for model " .. model }, M.failed(call()))
+    end)
+  end
+end
+
 -- refused(field, body, err, ...) -> { status, err.errors[field] }: the same
 -- for an answer that names the fields it refuses (a 422).
 function M.refused(field, body, err)
