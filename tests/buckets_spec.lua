@@ -12,7 +12,7 @@ local client, dir
 local emu = support.spec_emulator(_ENV, "buckets-spec-token", function(c) client = c end)
 local requests, last_request = emu.requests, emu.last_request
 local decoded_body, unchecked = support.wire_body, support.unchecked
-local failed, refused, invalid = support.failed, support.refused, support.invalid
+local failed, refused = support.failed, support.refused
 local request_line = support.request_line
 
 -- A file of the spec's temporary directory; its path.
@@ -181,14 +181,6 @@ describe("buckets", function()
       body.data.type, body.data.region, body.data.net_type, body.data.num, body.data.labels })
   end)
 
-  it("create answers 422 with every bad field", function()
-    assert.same({ 422, { region = { "The selected region is invalid." },
-      type = { "The selected type is invalid." },
-      net_type = { "The selected net type is invalid." } } },
-      invalid(unchecked(client, "create_bucket", { name = "x", region = "mars",
-        type = "Cassette", net_type = 7 })))
-  end)
-
   it("list filters by type and region and paginates", function()
     create{ name = "a" }
     local body = assert(client:list_buckets{ type = "File", region = "eu-west-1", page = 1,
@@ -224,11 +216,6 @@ describe("buckets", function()
     assert.same({ name = "renamed", labels = { "Ads" } }, decoded_body(wire))
     assert.same({ "renamed", { "Ads" } }, { body.data.name, body.data.labels })
     assert.equal("renamed", assert(client:get_bucket{ id = id }).data.name)
-  end)
-
-  it("update answers 422 for labels that are not strings", function()
-    assert.same({ 422, { "The labels.1 must be a string." } },
-      refused("labels.1", client:update_bucket{ id = 8881, labels = { "ok", 5 } }))
   end)
 
   it("delete removes the bucket and its files", function()
@@ -305,25 +292,6 @@ describe("audio files", function()
     assert.same({}, requests())
   end)
 
-  it("upload answers 422 when data_type audio comes without a file", function()
-    assert.same({ 422, { "The file field is required when data type is audio." } },
-      refused("file", client:upload_audio_file{ bucket_id = 8883, data_type = "audio" }))
-  end)
-
-  it("upload answers 422 for an unknown data_type and a bad url", function()
-    assert.same({ 422, { data_type = { "The selected data type is invalid." },
-      url = { "The url format is invalid." } } },
-      invalid(unchecked(client, "upload_audio_file", { bucket_id = 8883,
-        data_type = "vinyl", url = "not a url" })))
-  end)
-
-  it("upload answers 422 for a bucket that is not a File bucket", function()
-    local _, err = client:upload_audio_file{ bucket_id = 8882, data_type = "audio_url",
-      url = "http://x.example/a.mp3" }
-    assert.equal(422, err.status)
-    assert.matches("is a Live bucket", err.errors.bucket_id[1])
-  end)
-
   it("upload counts the file in the bucket's num", function()
     local before = assert(client:get_bucket{ id = 8883 }).data.num
     upload("a.mp3")
@@ -346,11 +314,6 @@ describe("audio files", function()
     assert.is_true(body.data[1].id < body.data[2].id)
   end)
 
-  it("list answers 422 for a bad sort", function()
-    local _, err = unchecked(client, "list_audio_files", { bucket_id = 8881, sort = "size" })
-    assert.same({ "The selected sort is invalid." }, err.errors.sort)
-  end)
-
   it("get finds a file by its acr_id too", function()
     local up = upload("a.mp3").data
     local body = assert(client:get_audio_file{ bucket_id = 8883, id = up.acr_id })
@@ -359,9 +322,8 @@ describe("audio files", function()
 
   it("get answers 404 for a file of another bucket", function()
     local id = upload("a.mp3").data.id
-    local _, err = client:get_audio_file{ bucket_id = 8881, id = id }
-    assert.equal(404, err.status)
-    assert.equal("No query results for model [File] " .. id, err.message)
+    assert.same({ 404, "No query results for model [File] " .. id },
+      failed(client:get_audio_file{ bucket_id = 8881, id = id }))
   end)
 
   it("update sends title and user_defined with PUT", function()
@@ -373,12 +335,6 @@ describe("audio files", function()
     assert.same({ title = "New", user_defined = '{"k":"v"}' }, decoded_body(wire))
     assert.same({ "New", { k = "v" } }, { body.data.title, body.data.user_defined })
     assert.equal("New", assert(client:get_audio_file{ bucket_id = 8883, id = id }).data.title)
-  end)
-
-  it("update answers 422 for user_defined that is not JSON", function()
-    assert.same({ 422, { "The user defined must be a valid JSON string." } },
-      refused("user_defined", client:update_audio_file{ bucket_id = 8883, id = 380121,
-        user_defined = "{oops" }))
   end)
 
   it("delete joins a list of ids with commas and removes them", function()
@@ -406,12 +362,6 @@ describe("audio files", function()
     assert.equal(2, assert(client:list_audio_files{ bucket_id = 14661 }).meta.total)
     assert.same({ 0, 2 }, { assert(client:get_bucket{ id = 8883 }).data.num,
       assert(client:get_bucket{ id = 14661 }).data.num })
-  end)
-
-  it("move answers 422 when the destination is not a File bucket", function()
-    local _, err = client:move_audio_files{ bucket_id = 14663, ids = 380121 }
-    assert.equal(422, err.status)
-    assert.is_table(err.errors.bucket_id)
   end)
 
   it("dump returns every file of the bucket", function()
@@ -443,18 +393,6 @@ describe("live channels", function()
     assert.equal("integer", math.type(body.data.id))
     assert.same({ 8882, "Jazz FM", 1, "Live" }, { body.data.bucket_id, body.data.title,
       body.data.timeshift, body.data.bucket_type })
-  end)
-
-  it("create answers 422 for a bad url and timeshift", function()
-    assert.same({ 422, { url = { "The url format is invalid." },
-      timeshift = { "The selected timeshift is invalid." } } },
-      invalid(unchecked(client, "create_live_channel", { bucket_id = 8882, url = "jazz",
-        timeshift = "5" })))
-  end)
-
-  it("create answers 422 in a File bucket", function()
-    local _, err = client:create_live_channel{ bucket_id = 8881, title = "x" }
-    assert.matches("is a File bucket", err.errors.bucket_id[1])
   end)
 
   it("list shows the bucket's channels newest first, with channel_id", function()
@@ -508,17 +446,6 @@ describe("recorded channels", function()
     assert.same({ 3, "LiveRec" }, { list.meta.total, list.data[1].bucket_type })
   end)
 
-  it("import answers 422 naming a channel that does not exist", function()
-    local _, err = client:import_rec_channels{ bucket_id = 14662, ids = "52002,999" }
-    assert.equal(422, err.status)
-    assert.matches("999", err.errors.ids[1])
-  end)
-
-  it("import answers 422 outside a LiveRec bucket", function()
-    local _, err = client:import_rec_channels{ bucket_id = 8882, ids = "52002" }
-    assert.matches("LiveRec", err.errors.bucket_id[1])
-  end)
-
   it("delete removes the recorded channels", function()
     assert(client:import_rec_channels{ bucket_id = 14662, ids = "52002" })
     assert.truthy(client:delete_rec_channels{ bucket_id = 14662, ids = { 52001, 52002 } })
@@ -564,15 +491,9 @@ describe("dedup files", function()
 
   it("add answers 422 for a track id already stored", function()
     add("track-1", "FP\0one")
-    local _, err = client:add_dedup_file{ bucket_id = 14663, id = "track-1",
-      file = write_file("other.fp", "FP\0two") }
-    assert.same({ "The id has already been taken." }, err.errors.id)
-  end)
-
-  it("add answers 422 outside a DedupFile bucket", function()
-    local _, err = client:add_dedup_file{ bucket_id = 8881, id = "t",
-      file = write_file("t.fp", "FP") }
-    assert.matches("DedupFile", err.errors.bucket_id[1])
+    assert.same({ 422, { "The id has already been taken." } },
+      refused("id", client:add_dedup_file{ bucket_id = 14663, id = "track-1",
+        file = write_file("other.fp", "FP\0two") }))
   end)
 
   it("list pages the stored fingerprints with their duplicates", function()
@@ -607,22 +528,91 @@ describe("dedup files", function()
   end)
 end)
 
-describe("ids that do not exist", function()
-  support.not_found(_ENV, {
-    { "audio files: upload answers 404 for an unknown bucket", "[Bucket] 424242", function()
-      return client:upload_audio_file{ bucket_id = 424242, data_type = "audio_url",
-        url = "http://x.example/a.mp3" }
-    end },
-    { "live channels: get answers 404 for an unknown channel", "[Channel] 999",
+-- What the emulator refuses, by area: the status and the message (a 404)
+-- or every field's messages (a 422).
+describe("refusals", function()
+  support.error_cases(_ENV, {
+    { "buckets: create answers 422 with every bad field", 422,
+      { region = { "The selected region is invalid." }, type = { "The selected type is invalid." },
+        net_type = { "The selected net type is invalid." } },
+      function()
+        return unchecked(client, "create_bucket", { name = "x", region = "mars",
+          type = "Cassette", net_type = 7 })
+      end },
+    { "buckets: update answers 422 for labels that are not strings", 422,
+      { ["labels.1"] = { "The labels.1 must be a string." } },
+      function() return client:update_bucket{ id = 8881, labels = { "ok", 5 } } end },
+    { "audio files: upload answers 422 when data_type audio comes without a file", 422,
+      { file = { "The file field is required when data type is audio." } },
+      function() return client:upload_audio_file{ bucket_id = 8883, data_type = "audio" } end },
+    { "audio files: upload answers 422 for an unknown data_type and a bad url", 422,
+      { data_type = { "The selected data type is invalid." },
+        url = { "The url format is invalid." } },
+      function()
+        return unchecked(client, "upload_audio_file", { bucket_id = 8883, data_type = "vinyl",
+          url = "not a url" })
+      end },
+    { "audio files: upload answers 422 for a bucket that is not a File bucket", 422,
+      { bucket_id = { "The bucket 8882 is a Live bucket; this needs a File bucket." } },
+      function()
+        return client:upload_audio_file{ bucket_id = 8882, data_type = "audio_url",
+          url = "http://x.example/a.mp3" }
+      end },
+    { "audio files: upload answers 404 for an unknown bucket", 404,
+      "No query results for model [Bucket] 424242",
+      function()
+        return client:upload_audio_file{ bucket_id = 424242, data_type = "audio_url",
+          url = "http://x.example/a.mp3" }
+      end },
+    { "audio files: list answers 422 for a bad sort", 422,
+      { sort = { "The selected sort is invalid." } },
+      function()
+        return unchecked(client, "list_audio_files", { bucket_id = 8881, sort = "size" })
+      end },
+    { "audio files: update answers 422 for user_defined that is not JSON", 422,
+      { user_defined = { "The user defined must be a valid JSON string." } },
+      function()
+        return client:update_audio_file{ bucket_id = 8883, id = 380121, user_defined = "{oops" }
+      end },
+    { "audio files: move answers 422 when the destination is not a File bucket", 422,
+      { bucket_id = { "The bucket 14663 is a DedupFile bucket; this needs a File bucket." } },
+      function() return client:move_audio_files{ bucket_id = 14663, ids = 380121 } end },
+    { "live channels: create answers 422 for a bad url and timeshift", 422,
+      { url = { "The url format is invalid." },
+        timeshift = { "The selected timeshift is invalid." } },
+      function()
+        return unchecked(client, "create_live_channel", { bucket_id = 8882, url = "jazz",
+          timeshift = "5" })
+      end },
+    { "live channels: create answers 422 in a File bucket", 422,
+      { bucket_id = {
+        "The bucket 8881 is a File bucket; this needs a Live or LiveTimeshift bucket." } },
+      function() return client:create_live_channel{ bucket_id = 8881, title = "x" } end },
+    { "live channels: get answers 404 for an unknown channel", 404,
+      "No query results for model [Channel] 999",
       function() return client:get_live_channel{ bucket_id = 8882, id = 999 } end },
-    { "live channels: delete answers 404 for an unknown channel", "[Channel] 999",
+    { "live channels: delete answers 404 for an unknown channel", 404,
+      "No query results for model [Channel] 999",
       function() return client:delete_live_channels{ bucket_id = 8882, ids = 999 } end },
-    { "recorded channels: delete answers 404 for a channel that was not imported",
-      "[Channel] 52003",
+    { "recorded channels: import answers 422 naming a channel that does not exist", 422,
+      { ids = { "The selected ids is invalid (no live channel 999)." } },
+      function() return client:import_rec_channels{ bucket_id = 14662, ids = "52002,999" } end },
+    { "recorded channels: import answers 422 outside a LiveRec bucket", 422,
+      { bucket_id = { "The bucket 8882 is a Live bucket; this needs a LiveRec bucket." } },
+      function() return client:import_rec_channels{ bucket_id = 8882, ids = "52002" } end },
+    { "recorded channels: delete answers 404 for a channel that was not imported", 404,
+      "No query results for model [Channel] 52003",
       function() return client:delete_rec_channels{ bucket_id = 14662, ids = 52003 } end },
-    { "dedup files: get answers 404 for an unknown fingerprint", "[DedupFile] nope",
+    { "dedup files: add answers 422 outside a DedupFile bucket", 422,
+      { bucket_id = { "The bucket 8881 is a File bucket; this needs a DedupFile bucket." } },
+      function()
+        return client:add_dedup_file{ bucket_id = 8881, id = "t", file = write_file("t.fp", "FP") }
+      end },
+    { "dedup files: get answers 404 for an unknown fingerprint", 404,
+      "No query results for model [DedupFile] nope",
       function() return client:get_dedup_file{ bucket_id = 14663, file_id = "nope" } end },
-    { "dedup files: delete answers 404 for an unknown acr_id", "[DedupFile] 0123abcd",
+    { "dedup files: delete answers 404 for an unknown acr_id", 404,
+      "No query results for model [DedupFile] 0123abcd",
       function() return client:delete_dedup_files{ bucket_id = 14663, acr_ids = "0123abcd" } end },
   })
 end)

@@ -383,14 +383,16 @@ function M.failed(body, err)
   return { err.status, err.message }
 end
 
--- not_found(env, cases): for each case { name, model, call }, an `it`
--- (env: the spec's _ENV) in which call() fails with a 404 whose message is
--- "No query results for model " .. model.
-function M.not_found(env, cases)
+-- error_cases(env, cases): for each case { name, status, want, call }, an
+-- `it` (env: the spec's _ENV) in which call() fails with that status and
+-- `want`: the message (a string), or every field's messages (a table, as
+-- a 422's errors), compared whole.
+function M.error_cases(env, cases)
   for _, case in ipairs(cases) do
-    local name, model, call = table.unpack(case)
+    local name, status, want, call = table.unpack(case)
     env.it(name, function()
-      env.assert.same({ 404, "No query results for model " .. model }, M.failed(call()))
+      local got = type(want) == "table" and M.invalid(call()) or M.failed(call())
+      env.assert.same({ status, want }, got)
     end)
   end
 end
