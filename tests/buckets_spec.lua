@@ -11,7 +11,7 @@ local support = dofile(here .. "support.lua")
 local client, dir
 local emu = support.spec_emulator(_ENV, "buckets-spec-token", function(c) client = c end)
 local requests, last_request = emu.requests, emu.last_request
-local decoded_body, unchecked = support.wire_body, support.unchecked
+local decoded_body = support.wire_body
 local failed, refused = support.failed, support.refused
 local request_line = support.request_line
 
@@ -531,88 +531,72 @@ end)
 -- What the emulator refuses, by area: the status and the message (a 404)
 -- or every field's messages (a 422).
 describe("refusals", function()
-  support.error_cases(_ENV, {
+  support.error_cases(_ENV, function() return client end, {
     { "buckets: create answers 422 with every bad field", 422,
       { region = { "The selected region is invalid." }, type = { "The selected type is invalid." },
         net_type = { "The selected net type is invalid." } },
-      function()
-        return unchecked(client, "create_bucket", { name = "x", region = "mars",
-          type = "Cassette", net_type = 7 })
-      end },
+      "create_bucket", { name = "x", region = "mars", type = "Cassette", net_type = 7 },
+      "unchecked" },
     { "buckets: update answers 422 for labels that are not strings", 422,
       { ["labels.1"] = { "The labels.1 must be a string." } },
-      function() return client:update_bucket{ id = 8881, labels = { "ok", 5 } } end },
+      "update_bucket", { id = 8881, labels = { "ok", 5 } } },
     { "audio files: upload answers 422 when data_type audio comes without a file", 422,
       { file = { "The file field is required when data type is audio." } },
-      function() return client:upload_audio_file{ bucket_id = 8883, data_type = "audio" } end },
+      "upload_audio_file", { bucket_id = 8883, data_type = "audio" } },
     { "audio files: upload answers 422 for an unknown data_type and a bad url", 422,
       { data_type = { "The selected data type is invalid." },
         url = { "The url format is invalid." } },
-      function()
-        return unchecked(client, "upload_audio_file", { bucket_id = 8883, data_type = "vinyl",
-          url = "not a url" })
-      end },
+      "upload_audio_file", { bucket_id = 8883, data_type = "vinyl", url = "not a url" },
+      "unchecked" },
     { "audio files: upload answers 422 for a bucket that is not a File bucket", 422,
       { bucket_id = { "The bucket 8882 is a Live bucket; this needs a File bucket." } },
-      function()
-        return client:upload_audio_file{ bucket_id = 8882, data_type = "audio_url",
-          url = "http://x.example/a.mp3" }
-      end },
+      "upload_audio_file",
+      { bucket_id = 8882, data_type = "audio_url", url = "http://x.example/a.mp3" } },
     { "audio files: upload answers 404 for an unknown bucket", 404,
-      "No query results for model [Bucket] 424242",
-      function()
-        return client:upload_audio_file{ bucket_id = 424242, data_type = "audio_url",
-          url = "http://x.example/a.mp3" }
-      end },
+      "No query results for model [Bucket] 424242", "upload_audio_file",
+      { bucket_id = 424242, data_type = "audio_url", url = "http://x.example/a.mp3" } },
     { "audio files: list answers 422 for a bad sort", 422,
       { sort = { "The selected sort is invalid." } },
-      function()
-        return unchecked(client, "list_audio_files", { bucket_id = 8881, sort = "size" })
-      end },
+      "list_audio_files", { bucket_id = 8881, sort = "size" }, "unchecked" },
     { "audio files: update answers 422 for user_defined that is not JSON", 422,
       { user_defined = { "The user defined must be a valid JSON string." } },
-      function()
-        return client:update_audio_file{ bucket_id = 8883, id = 380121, user_defined = "{oops" }
-      end },
+      "update_audio_file", { bucket_id = 8883, id = 380121, user_defined = "{oops" } },
     { "audio files: move answers 422 when the destination is not a File bucket", 422,
       { bucket_id = { "The bucket 14663 is a DedupFile bucket; this needs a File bucket." } },
-      function() return client:move_audio_files{ bucket_id = 14663, ids = 380121 } end },
+      "move_audio_files", { bucket_id = 14663, ids = 380121 } },
     { "live channels: create answers 422 for a bad url and timeshift", 422,
       { url = { "The url format is invalid." },
         timeshift = { "The selected timeshift is invalid." } },
-      function()
-        return unchecked(client, "create_live_channel", { bucket_id = 8882, url = "jazz",
-          timeshift = "5" })
-      end },
+      "create_live_channel", { bucket_id = 8882, url = "jazz", timeshift = "5" }, "unchecked" },
     { "live channels: create answers 422 in a File bucket", 422,
       { bucket_id = {
         "The bucket 8881 is a File bucket; this needs a Live or LiveTimeshift bucket." } },
-      function() return client:create_live_channel{ bucket_id = 8881, title = "x" } end },
+      "create_live_channel", { bucket_id = 8881, title = "x" } },
     { "live channels: get answers 404 for an unknown channel", 404,
       "No query results for model [Channel] 999",
-      function() return client:get_live_channel{ bucket_id = 8882, id = 999 } end },
+      "get_live_channel", { bucket_id = 8882, id = 999 } },
     { "live channels: delete answers 404 for an unknown channel", 404,
       "No query results for model [Channel] 999",
-      function() return client:delete_live_channels{ bucket_id = 8882, ids = 999 } end },
+      "delete_live_channels", { bucket_id = 8882, ids = 999 } },
     { "recorded channels: import answers 422 naming a channel that does not exist", 422,
       { ids = { "The selected ids is invalid (no live channel 999)." } },
-      function() return client:import_rec_channels{ bucket_id = 14662, ids = "52002,999" } end },
+      "import_rec_channels", { bucket_id = 14662, ids = "52002,999" } },
     { "recorded channels: import answers 422 outside a LiveRec bucket", 422,
       { bucket_id = { "The bucket 8882 is a Live bucket; this needs a LiveRec bucket." } },
-      function() return client:import_rec_channels{ bucket_id = 8882, ids = "52002" } end },
+      "import_rec_channels", { bucket_id = 8882, ids = "52002" } },
     { "recorded channels: delete answers 404 for a channel that was not imported", 404,
       "No query results for model [Channel] 52003",
-      function() return client:delete_rec_channels{ bucket_id = 14662, ids = 52003 } end },
+      "delete_rec_channels", { bucket_id = 14662, ids = 52003 } },
+    -- the file is written when the test runs: the spec's directory is made in setup()
     { "dedup files: add answers 422 outside a DedupFile bucket", 422,
       { bucket_id = { "The bucket 8881 is a File bucket; this needs a DedupFile bucket." } },
-      function()
-        return client:add_dedup_file{ bucket_id = 8881, id = "t", file = write_file("t.fp", "FP") }
-      end },
+      "add_dedup_file",
+      function() return { bucket_id = 8881, id = "t", file = write_file("t.fp", "FP") } end },
     { "dedup files: get answers 404 for an unknown fingerprint", 404,
       "No query results for model [DedupFile] nope",
-      function() return client:get_dedup_file{ bucket_id = 14663, file_id = "nope" } end },
+      "get_dedup_file", { bucket_id = 14663, file_id = "nope" } },
     { "dedup files: delete answers 404 for an unknown acr_id", 404,
       "No query results for model [DedupFile] 0123abcd",
-      function() return client:delete_dedup_files{ bucket_id = 14663, acr_ids = "0123abcd" } end },
+      "delete_dedup_files", { bucket_id = 14663, acr_ids = "0123abcd" } },
   })
 end)

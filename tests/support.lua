@@ -383,15 +383,26 @@ function M.failed(body, err)
   return { err.status, err.message }
 end
 
--- error_cases(env, cases): for each case { name, status, want, call }, an
--- `it` (env: the spec's _ENV) in which call() fails with that status and
--- `want`: the message (a string), or every field's messages (a table, as
--- a 422's errors), compared whole.
-function M.error_cases(env, cases)
+-- error_cases(env, client_of, cases): for each case { name, status, want,
+-- operation, params, how }, an `it` (env: the spec's _ENV) in which the
+-- operation called with params (a table, or a function that makes it when
+-- the test runs) on client_of()'s client -- without its checks when how is
+-- "unchecked" -- fails with that status and `want`: the message (a
+-- string), or every field's messages (a table, as a 422's errors),
+-- compared whole.
+function M.error_cases(env, client_of, cases)
   for _, case in ipairs(cases) do
-    local name, status, want, call = table.unpack(case)
+    local name, status, want, operation, params, how = table.unpack(case, 1, 6)
     env.it(name, function()
-      local got = type(want) == "table" and M.invalid(call()) or M.failed(call())
+      local client = client_of()
+      local args = type(params) == "function" and params() or params
+      local body, err
+      if how == "unchecked" then
+        body, err = M.unchecked(client, operation, args)
+      else
+        body, err = client[operation](client, args)
+      end
+      local got = type(want) == "table" and M.invalid(body, err) or M.failed(body, err)
       env.assert.same({ status, want }, got)
     end)
   end
