@@ -32,6 +32,12 @@ dofile(here .. "monitoring_cases.lua")(_ENV, {
   project_path = "/api/bm-bd-projects/12345", project_model = "BmBdProject",
   analytics = "get_bd_project_analytics", foreign_stats = "stream",
   absent = 100252, absent_message = "No query results for model [BmBdChannel] 100252",
+  calls = {
+    results = function(c, args) return c:get_channel_results(args) end,
+    unknown_results = function(c, args) return c:get_channel_unknown_results(args) end,
+    state = function(c, args) return c:get_channel_state(args) end,
+    recording = function(c, args) return c:get_channel_recording(args) end,
+  },
   music_only = true, client = function() return client end, last_request = last_request,
   -- Timemap is off for 100252: it is not recorded.
   not_recording = function(c)

@@ -10,12 +10,16 @@
 --   product     "Broadcast Database" or "Custom Streams"
 --   title       the item describes' prefix: "Broadcast Database channel", "stream"
 --   noun        "channel" or "stream": the operations are get_<noun>_results...
+--   calls       the item's typed methods, written out (the coverage check
+--               finds an operation's tests by its method's name): { results =
+--               function(client, args) return client:get_channel_results(args) end,
+--               unknown_results =, state =, recording = }
 --   id_key      the item's parameter: "channel_id" or "stream_id"
 --   pid, id     the project and the item
 --   path        the item's API path, "/api/bm-bd-projects/12345/channels/100251"
 --   project_path  the project's, "/api/bm-bd-projects/12345"; project_model: its
 --               model in a 404's message, "BmBdProject"
---   analytics   the project's analytics operation, "get_bd_project_analytics"
+--   analytics   the project's analytics operation's name, "get_bd_project_analytics"
 --   foreign_stats  a stats_type of the other product's, which this one refuses
 --   absent      an id the project does not have; absent_message: its 404 message
 --   not_recording(client) -> the id of an item of the project that does not record
@@ -38,9 +42,10 @@ return function(env, p)
   local function call(what, args, how)
     args.pid = p.pid
     args[p.id_key] = args[p.id_key] or p.id
-    local client, op = p.client(), "get_" .. p.noun .. "_" .. what
-    if how == "unchecked" then return unchecked(client, op, args) end
-    return client[op](client, args)
+    if how == "unchecked" then
+      return unchecked(p.client(), "get_" .. p.noun .. "_" .. what, args)
+    end
+    return p.calls[what](p.client(), args)
   end
 
   describe(p.title .. " results", function()
@@ -253,9 +258,9 @@ return function(env, p)
 
   describe(p.product .. " analytics", function()
     local function analytics(args)
-      local client = p.client()
       args.project_id = args.project_id or p.pid
       args.result_type = args.result_type or "music"
+      local client = p.client()
       return client[p.analytics](client, args)
     end
 

@@ -22,6 +22,12 @@ dofile(here .. "monitoring_cases.lua")(_ENV, {
   project_path = "/api/bm-cs-projects/17913", project_model = "BmCsProject",
   analytics = "get_cs_project_analytics", foreign_stats = "channel",
   absent = "s-nope00", absent_message = "No query results for model [BmCsStream] s-nope00",
+  calls = {
+    results = function(c, args) return c:get_stream_results(args) end,
+    unknown_results = function(c, args) return c:get_stream_unknown_results(args) end,
+    state = function(c, args) return c:get_stream_state(args) end,
+    recording = function(c, args) return c:get_stream_recording(args) end,
+  },
   not_recording = function() return QUIET_STREAM end,
   client = function() return client end, last_request = last_request,
 })
