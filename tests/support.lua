@@ -375,12 +375,30 @@ function M.each_client(env, emu, on_client)
   env.after_each(function() client:close() end)
 end
 
--- failed(body, err, ...) -> { status, message }: what a call that was to
--- fail answered, to compare whole (`assert.same({ 404, "..." },
--- failed(client:get_x{ ... }))`). A call that succeeded is an error.
+-- What a call that was to fail answered, to compare whole:
+--   failed(body, err, ...) -> { status, message }
+--     `assert.same({ 404, "..." }, failed(client:get_x{ ... }))`
+--   refused(field, body, err, ...) -> { status, the messages of one field }
+--   invalid(body, err, ...) -> { status, every field's messages }, a 422's
+-- A call that succeeded is an error.
+local function error_of_call(body, err)
+  if body ~= nil then error("the call succeeded: " .. tostring(body), 3) end
+  return err
+end
+
 function M.failed(body, err)
-  if body ~= nil then error("the call succeeded: " .. tostring(body), 2) end
+  err = error_of_call(body, err)
   return { err.status, err.message }
+end
+
+function M.refused(field, body, err)
+  err = error_of_call(body, err)
+  return { err.status, err.errors and err.errors[field] }
+end
+
+function M.invalid(body, err)
+  err = error_of_call(body, err)
+  return { err.status, err.errors }
 end
 
 -- error_cases(env, client_of, cases): for each case { name, status, want,
@@ -408,28 +426,16 @@ function M.error_cases(env, client_of, cases)
   end
 end
 
--- refused(field, body, err, ...) -> { status, err.errors[field] }: the same
--- for an answer that names the fields it refuses (a 422).
-function M.refused(field, body, err)
-  if body ~= nil then error("the call succeeded: " .. tostring(body), 2) end
-  return { err.status, err.errors and err.errors[field] }
+-- error_of(f, ...) -> the error f(...) raised, or an error when it raised
+-- none.
+function M.error_of(f, ...)
+  local ok, err = pcall(f, ...)
+  if ok then error("no error raised", 2) end
+  return err
 end
 
 -- A request log entry's method, path and status, to compare whole.
 function M.request_line(r) return { r.method, r.path, r.status } end
-
--- interrupt_outcome(token, url, body) -> what became of a script that runs
--- `body` (M.interrupted: `client` made for url, SIGINT a second in), and its
--- output: "stopped at once" when acrlua stopped it as lua does on ^C (the
--- message "interrupted!", nothing after `body` run) within 10 s.
-function M.interrupt_outcome(token, url, body)
-  local out, seconds = M.interrupted(token, url,
-    body .. '\nio.stdout:write("not interrupted\\n")\n')
-  if out:find("not interrupted", 1, true) then return "ran to its end", out end
-  if not out:find("interrupted!", 1, true) then return "ended without \"interrupted!\"", out end
-  if seconds >= 10 then return "stopped after " .. seconds .. " s", out end
-  return "stopped at once", out
-end
 
 -- sent(r, parts) -> { r.path, the parts ("name=value") of the list that the
 -- request log entry's query string does not have }, to compare whole:
@@ -442,19 +448,17 @@ function M.sent(r, parts)
   return { r.path, missing }
 end
 
--- invalid(body, err, ...) -> { status, err.errors }: the same with every
--- field's messages.
-function M.invalid(body, err)
-  if body ~= nil then error("the call succeeded: " .. tostring(body), 2) end
-  return { err.status, err.errors }
-end
-
--- error_of(f, ...) -> the error f(...) raised, or an error when it raised
--- none.
-function M.error_of(f, ...)
-  local ok, err = pcall(f, ...)
-  if ok then error("no error raised", 2) end
-  return err
+-- interrupt_outcome(token, url, body) -> what became of a script that runs
+-- `body` (M.interrupted: `client` made for url, SIGINT a second in), and its
+-- output: "stopped at once" when acrlua stopped it as lua does on ^C (the
+-- message "interrupted!", nothing after `body` run) within 10 s.
+function M.interrupt_outcome(token, url, body)
+  local out, seconds = M.interrupted(token, url,
+    body .. '\nio.stdout:write("not interrupted\\n")\n')
+  if out:find("not interrupted", 1, true) then return "ran to its end", out end
+  if not out:find("interrupted!", 1, true) then return "ended without \"interrupted!\"", out end
+  if seconds >= 10 then return "stopped after " .. seconds .. " s", out end
+  return "stopped at once", out
 end
 
 -- The keys of t, sorted.
