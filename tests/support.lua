@@ -381,25 +381,16 @@ end
 --   refused(field, body, err, ...) -> { status, the messages of one field }
 --   invalid(body, err, ...) -> { status, every field's messages }, a 422's
 -- A call that succeeded is an error.
-local function error_of_call(body, err)
+local function failure(key, field, body, err)
   if body ~= nil then error("the call succeeded: " .. tostring(body), 3) end
-  return err
+  local value = err[key]
+  if field ~= nil and value ~= nil then value = value[field] end
+  return { err.status, value }
 end
 
-function M.failed(body, err)
-  err = error_of_call(body, err)
-  return { err.status, err.message }
-end
-
-function M.refused(field, body, err)
-  err = error_of_call(body, err)
-  return { err.status, err.errors and err.errors[field] }
-end
-
-function M.invalid(body, err)
-  err = error_of_call(body, err)
-  return { err.status, err.errors }
-end
+function M.failed(body, err) return failure("message", nil, body, err) end
+function M.refused(field, body, err) return failure("errors", field, body, err) end
+function M.invalid(body, err) return failure("errors", nil, body, err) end
 
 -- error_cases(env, client_of, cases): for each case { name, status, want,
 -- operation, params, how }, an `it` (env: the spec's _ENV) in which the
