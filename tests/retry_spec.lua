@@ -5,19 +5,11 @@
 local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 local TOKEN = "retry-spec-token"
-local emu = support.emulator(TOKEN)
+local emu = support.spec_emulator(_ENV, TOKEN)
 local new_client, fault = emu.new_client, emu.fault
 
-emu.hook(_ENV)
-
 -- The log entries of one operation's path, oldest first.
-local function sent(path)
-  local out = {}
-  for _, r in ipairs(emu.requests()) do
-    if r.path == path then out[#out + 1] = r end
-  end
-  return out
-end
+local function sent(path) return support.requests_to(emu, path) end
 
 local function gaps(entries)
   local out = {}

@@ -425,6 +425,16 @@ function M.error_of(f, ...)
   return err
 end
 
+-- requests_to(emu, path) -> the entries of emu's request log whose path is
+-- `path` (every entry when it is nil), oldest first.
+function M.requests_to(emu, path)
+  local out = {}
+  for _, r in ipairs(emu.requests()) do
+    if path == nil or r.path == path then out[#out + 1] = r end
+  end
+  return out
+end
+
 -- A request log entry's method, path and status, to compare whole.
 function M.request_line(r) return { r.method, r.path, r.status } end
 
