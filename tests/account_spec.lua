@@ -3,23 +3,14 @@
 -- client; what went on the wire and what came back.
 local here = debug.getinfo(1, "S").source:match("^@(.-)[^/]*$")
 local support = dofile(here .. "support.lua")
-local unchecked = dofile(here .. "unchecked.lua")
 local validate = require "acrcloud.emulator.validate"
 
-local TOKEN = "account-spec-token"
 local ISRC = "ZZA1R1900101" -- "Harbour Lights", in the emulator's made-up catalog
-local emu = support.emulator(TOKEN)
-local requests, last_request = emu.requests, emu.last_request
 local client
-
-local function keys(t)
-  local out = {}
-  for k in pairs(t) do out[#out + 1] = k end
-  table.sort(out)
-  return out
-end
-
-emu.hook(_ENV, function(c) client = c end)
+local emu = support.spec_emulator(_ENV, "account-spec-token", function(c) client = c end)
+local requests, last_request = emu.requests, emu.last_request
+local keys, unchecked = support.sorted_keys, support.unchecked
+local failed, refused = support.failed, support.refused
 
 describe("the Metadata API", function()
   it("finds a track by ISRC, with its links on the default platforms", function()
@@ -78,10 +69,9 @@ describe("the Metadata API", function()
   end)
 
   it("answers 422 for more than five platforms", function()
-    local _, err = client:get_track_metadata{ isrc = ISRC,
-      platforms = "spotify,deezer,youtube,applemusic,tidal,kkbox" }
-    assert.equal(422, err.status)
-    assert.same({ "The platforms must not have more than 5 items." }, err.errors.platforms)
+    assert.same({ 422, { "The platforms must not have more than 5 items." } },
+      refused("platforms", client:get_track_metadata{ isrc = ISRC,
+        platforms = "spotify,deezer,youtube,applemusic,tidal,kkbox" }))
   end)
 end)
 
@@ -97,10 +87,9 @@ describe("billing", function()
   end)
 
   it("refuses another account's uid with 403", function()
-    local _, err = client:get_current_bill{ uid = 12345 }
+    assert.same({ 403, "This action is unauthorized." },
+      failed(client:get_current_bill{ uid = 12345 }))
     assert.equal("uid=12345", last_request().query)
-    assert.equal(403, err.status)
-    assert.equal("This action is unauthorized.", err.message)
   end)
 
   it("the next bill date is the first of next month, at the top level", function()
@@ -164,10 +153,8 @@ describe("billing", function()
   end)
 
   it("download_invoice of an unknown invoice is a 404", function()
-    local bytes, err = client:download_invoice{ invoice_id = "1-12" }
-    assert.is_nil(bytes)
-    assert.equal(404, err.status)
-    assert.equal("No query results for model [Bill] 1-12", err.message)
+    assert.same({ 404, "No query results for model [Bill] 1-12" },
+      failed(client:download_invoice{ invoice_id = "1-12" }))
   end)
 end)
 
@@ -193,8 +180,7 @@ describe("prices", function()
   end)
 
   it("answers 422 for an unknown type", function()
-    local _, err = unchecked(client, "list_prices", { type = "Cheapest" })
-    assert.equal(422, err.status)
-    assert.same({ "The selected type is invalid." }, err.errors.type)
+    assert.same({ 422, { "The selected type is invalid." } },
+      refused("type", unchecked(client, "list_prices", { type = "Cheapest" })))
   end)
 end)

@@ -7,13 +7,13 @@ local multipart = require "acrcloud.emulator.multipart"
 local validate = require "acrcloud.emulator.validate"
 local here = debug.getinfo(1, "S").source:match("^@(.-)[^/]*$")
 local support = dofile(here .. "support.lua")
-local unchecked = dofile(here .. "unchecked.lua")
 
-local TOKEN = "buckets-spec-token"
-local emu = support.emulator(TOKEN)
+local client, dir
+local emu = support.spec_emulator(_ENV, "buckets-spec-token", function(c) client = c end)
 local requests, last_request = emu.requests, emu.last_request
 local decoded_body = support.wire_body
-local client, dir
+local failed, refused = support.failed, support.refused
+local request_line = support.request_line
 
 -- A file of the spec's temporary directory; its path.
 local function write_file(name, bytes)
@@ -26,14 +26,13 @@ end
 -- Returns the status and the decoded answer.
 local function curl(method, path, args)
   local code, body = support.curl(method, emu.url .. path,
-    { headers = { Authorization = "Bearer " .. TOKEN }, args = { args } })
+    { headers = { Authorization = "Bearer " .. emu.token }, args = { args } })
   return code, acrcloud.decode(body)
 end
 
 -- Bytes that text handling would spoil: NUL, CR LF, a boundary look-alike.
 local AUDIO = "ID3\3\0\0\0\0\0\0" .. "\r\n--not-the-boundary\r\n" .. string.rep("\255\0\1", 100)
 
-emu.hook(_ENV, function(c) client = c end)
 setup(function() dir = support.tmpdir() end)
 teardown(function() support.rmdir(dir) end)
 
@@ -82,25 +81,22 @@ describe("the emulator's multipart parser", function()
     assert.same({ {}, {} }, { fields, files })
   end)
 
-  it("refuses a content type without a boundary", function()
-    local fields, err = multipart.parse_request("multipart/form-data", "--x--")
-    assert.is_nil(fields)
-    assert.matches("boundary", err)
-  end)
-
-  it("refuses a body without its closing boundary", function()
-    local body = part('Content-Disposition: form-data; name="a"', "1")
-    local fields, err = multipart.parse_request(CT, body)
-    assert.is_nil(fields)
-    assert.matches("closing boundary", err)
-  end)
-
-  it("refuses a part without a form-data name", function()
-    local body = part("Content-Type: text/plain", "1") .. "--" .. B .. "--"
-    local fields, err = multipart.parse_request(CT, body)
-    assert.is_nil(fields)
-    assert.matches("no form%-data name", err)
-  end)
+  -- What it refuses: the content type, the body, what the error says.
+  local refusals = {
+    { "a content type without a boundary", "multipart/form-data", "--x--", "boundary" },
+    { "a body without its closing boundary", CT,
+      part('Content-Disposition: form-data; name="a"', "1"), "closing boundary" },
+    { "a part without a form-data name", CT,
+      part("Content-Type: text/plain", "1") .. "--" .. B .. "--", "no form%-data name" },
+  }
+  for _, case in ipairs(refusals) do
+    local name, content_type, body, message = table.unpack(case)
+    it("refuses " .. name, function()
+      local fields, err = multipart.parse_request(content_type, body)
+      assert.is_nil(fields)
+      assert.matches(message, err)
+    end)
+  end
 end)
 
 describe("parameter locations in the emulator's validation", function()
@@ -185,25 +181,12 @@ describe("buckets", function()
       body.data.type, body.data.region, body.data.net_type, body.data.num, body.data.labels })
   end)
 
-  it("create answers 422 with every bad field", function()
-    local body, err = unchecked(client, "create_bucket", { name = "x", region = "mars",
-      type = "Cassette", net_type = 7 })
-    assert.is_nil(body)
-    assert.equal(422, err.status)
-    assert.same({ "The selected region is invalid." }, err.errors.region)
-    assert.same({ "The selected type is invalid." }, err.errors.type)
-    assert.same({ "The selected net type is invalid." }, err.errors.net_type)
-  end)
-
   it("list filters by type and region and paginates", function()
     create{ name = "a" }
     local body = assert(client:list_buckets{ type = "File", region = "eu-west-1", page = 1,
       per_page = 2 })
-    local wire = last_request()
-    assert.equal("/api/buckets", wire.path)
-    for _, part in ipairs{ "type=File", "region=eu-west-1", "per_page=2" } do
-      assert.truthy(wire.query:find(part, 1, true), part)
-    end
+    assert.same({ "/api/buckets", {} },
+      support.sent(last_request(), { "type=File", "region=eu-west-1", "per_page=2" }))
     -- 8881, 8883, 14661 are seeded File buckets in eu-west-1.
     assert.equal(4, body.meta.total)
     assert.equal(2, #body.data)
@@ -235,16 +218,9 @@ describe("buckets", function()
     assert.equal("renamed", assert(client:get_bucket{ id = id }).data.name)
   end)
 
-  it("update answers 422 for labels that are not strings", function()
-    local body, err = client:update_bucket{ id = 8881, labels = { "ok", 5 } }
-    assert.is_nil(body)
-    assert.same({ "The labels.1 must be a string." }, err.errors["labels.1"])
-  end)
-
   it("delete removes the bucket and its files", function()
     assert.truthy(client:delete_bucket{ id = 8883 })
-    local wire = last_request()
-    assert.same({ "DELETE", "/api/buckets/8883", 204 }, { wire.method, wire.path, wire.status })
+    assert.same({ "DELETE", "/api/buckets/8883", 204 }, request_line(last_request()))
     local _, err = client:get_bucket{ id = 8883 }
     assert.equal(404, err.status)
     -- The seeded files of 8883 were 380121 and 380122; moving one back
@@ -316,33 +292,6 @@ describe("audio files", function()
     assert.same({}, requests())
   end)
 
-  it("upload answers 422 when data_type audio comes without a file", function()
-    local body, err = client:upload_audio_file{ bucket_id = 8883, data_type = "audio" }
-    assert.is_nil(body)
-    assert.equal(422, err.status)
-    assert.same({ "The file field is required when data type is audio." }, err.errors.file)
-  end)
-
-  it("upload answers 422 for an unknown data_type and a bad url", function()
-    local _, err = unchecked(client, "upload_audio_file", { bucket_id = 8883,
-      data_type = "vinyl", url = "not a url" })
-    assert.same({ "The selected data type is invalid." }, err.errors.data_type)
-    assert.same({ "The url format is invalid." }, err.errors.url)
-  end)
-
-  it("upload answers 422 for a bucket that is not a File bucket", function()
-    local _, err = client:upload_audio_file{ bucket_id = 8882, data_type = "audio_url",
-      url = "http://x.example/a.mp3" }
-    assert.equal(422, err.status)
-    assert.matches("is a Live bucket", err.errors.bucket_id[1])
-  end)
-
-  it("upload answers 404 for an unknown bucket", function()
-    local _, err = client:upload_audio_file{ bucket_id = 424242, data_type = "audio_url",
-      url = "http://x.example/a.mp3" }
-    assert.equal(404, err.status)
-  end)
-
   it("upload counts the file in the bucket's num", function()
     local before = assert(client:get_bucket{ id = 8883 }).data.num
     upload("a.mp3")
@@ -353,11 +302,8 @@ describe("audio files", function()
     local id = upload("a.mp3", { title = "Unique Jingle" }).data.id
     local body = assert(client:list_audio_files{ bucket_id = 8883, search = "unique",
       order = "desc", page = 1, per_page = 5 })
-    local wire = last_request()
-    assert.equal("/api/buckets/8883/files", wire.path)
-    for _, part in ipairs{ "search=unique", "order=desc", "per_page=5" } do
-      assert.truthy(wire.query:find(part, 1, true), part)
-    end
+    assert.same({ "/api/buckets/8883/files", {} },
+      support.sent(last_request(), { "search=unique", "order=desc", "per_page=5" }))
     assert.same({ 1, id, 1 }, { body.meta.total, body.data[1].id, body.data[1].state })
   end)
 
@@ -368,11 +314,6 @@ describe("audio files", function()
     assert.is_true(body.data[1].id < body.data[2].id)
   end)
 
-  it("list answers 422 for a bad sort", function()
-    local _, err = unchecked(client, "list_audio_files", { bucket_id = 8881, sort = "size" })
-    assert.same({ "The selected sort is invalid." }, err.errors.sort)
-  end)
-
   it("get finds a file by its acr_id too", function()
     local up = upload("a.mp3").data
     local body = assert(client:get_audio_file{ bucket_id = 8883, id = up.acr_id })
@@ -381,9 +322,8 @@ describe("audio files", function()
 
   it("get answers 404 for a file of another bucket", function()
     local id = upload("a.mp3").data.id
-    local _, err = client:get_audio_file{ bucket_id = 8881, id = id }
-    assert.equal(404, err.status)
-    assert.equal("No query results for model [File] " .. id, err.message)
+    assert.same({ 404, "No query results for model [File] " .. id },
+      failed(client:get_audio_file{ bucket_id = 8881, id = id }))
   end)
 
   it("update sends title and user_defined with PUT", function()
@@ -397,27 +337,19 @@ describe("audio files", function()
     assert.equal("New", assert(client:get_audio_file{ bucket_id = 8883, id = id }).data.title)
   end)
 
-  it("update answers 422 for user_defined that is not JSON", function()
-    local _, err = client:update_audio_file{ bucket_id = 8883, id = 380121,
-      user_defined = "{oops" }
-    assert.same({ "The user defined must be a valid JSON string." }, err.errors.user_defined)
-  end)
-
   it("delete joins a list of ids with commas and removes them", function()
     local a, b = upload("a.mp3").data.id, upload("b.mp3").data.id
     assert.truthy(client:delete_audio_files{ bucket_id = 8883, ids = { a, b } })
-    local wire = last_request()
     assert.same({ "DELETE", "/api/buckets/8883/files/" .. a .. "," .. b, 204 },
-      { wire.method, wire.path, wire.status })
+      request_line(last_request()))
     assert.equal(404, select(2, client:get_audio_file{ bucket_id = 8883, id = a }).status)
     assert.equal(404, select(2, client:get_audio_file{ bucket_id = 8883, id = b }).status)
   end)
 
   it("delete answers 404 naming the unknown ids and deletes nothing", function()
     local a = upload("a.mp3").data.id
-    local _, err = client:delete_audio_files{ bucket_id = 8883, ids = { a, 999 } }
-    assert.equal(404, err.status)
-    assert.equal("No query results for model [File] 999", err.message)
+    assert.same({ 404, "No query results for model [File] 999" },
+      failed(client:delete_audio_files{ bucket_id = 8883, ids = { a, 999 } }))
     assert.truthy(client:get_audio_file{ bucket_id = 8883, id = a })
   end)
 
@@ -430,12 +362,6 @@ describe("audio files", function()
     assert.equal(2, assert(client:list_audio_files{ bucket_id = 14661 }).meta.total)
     assert.same({ 0, 2 }, { assert(client:get_bucket{ id = 8883 }).data.num,
       assert(client:get_bucket{ id = 14661 }).data.num })
-  end)
-
-  it("move answers 422 when the destination is not a File bucket", function()
-    local _, err = client:move_audio_files{ bucket_id = 14663, ids = 380121 }
-    assert.equal(422, err.status)
-    assert.is_table(err.errors.bucket_id)
   end)
 
   it("dump returns every file of the bucket", function()
@@ -469,19 +395,6 @@ describe("live channels", function()
       body.data.timeshift, body.data.bucket_type })
   end)
 
-  it("create answers 422 for a bad url and timeshift", function()
-    local _, err = unchecked(client, "create_live_channel", { bucket_id = 8882, url = "jazz",
-      timeshift = "5" })
-    assert.equal(422, err.status)
-    assert.same({ "The url format is invalid." }, err.errors.url)
-    assert.same({ "The selected timeshift is invalid." }, err.errors.timeshift)
-  end)
-
-  it("create answers 422 in a File bucket", function()
-    local _, err = client:create_live_channel{ bucket_id = 8881, title = "x" }
-    assert.matches("is a File bucket", err.errors.bucket_id[1])
-  end)
-
   it("list shows the bucket's channels newest first, with channel_id", function()
     local id = create().data.id
     local body = assert(client:list_live_channels{ bucket_id = 8882, per_page = 10 })
@@ -502,12 +415,6 @@ describe("live channels", function()
     assert.same({ id, "Jazz FM" }, { body.data.id, body.data.title })
   end)
 
-  it("get answers 404 for an unknown channel", function()
-    local _, err = client:get_live_channel{ bucket_id = 8882, id = 999 }
-    assert.equal(404, err.status)
-    assert.equal("No query results for model [Channel] 999", err.message)
-  end)
-
   it("update sends the changed fields with PUT", function()
     local id = create().data.id
     local body = assert(client:update_live_channel{ bucket_id = 8882, id = id,
@@ -521,15 +428,9 @@ describe("live channels", function()
   it("delete removes the channels the id list names", function()
     local a, b = create().data.id, create().data.id
     assert.truthy(client:delete_live_channels{ bucket_id = 8882, ids = { a, b } })
-    local wire = last_request()
     assert.same({ "DELETE", "/api/buckets/8882/channels/" .. a .. "," .. b, 204 },
-      { wire.method, wire.path, wire.status })
+      request_line(last_request()))
     assert.equal(3, assert(client:list_live_channels{ bucket_id = 8882 }).meta.total)
-  end)
-
-  it("delete answers 404 for an unknown channel", function()
-    local _, err = client:delete_live_channels{ bucket_id = 8882, ids = 999 }
-    assert.equal(404, err.status)
   end)
 end)
 
@@ -545,31 +446,14 @@ describe("recorded channels", function()
     assert.same({ 3, "LiveRec" }, { list.meta.total, list.data[1].bucket_type })
   end)
 
-  it("import answers 422 naming a channel that does not exist", function()
-    local _, err = client:import_rec_channels{ bucket_id = 14662, ids = "52002,999" }
-    assert.equal(422, err.status)
-    assert.matches("999", err.errors.ids[1])
-  end)
-
-  it("import answers 422 outside a LiveRec bucket", function()
-    local _, err = client:import_rec_channels{ bucket_id = 8882, ids = "52002" }
-    assert.matches("LiveRec", err.errors.bucket_id[1])
-  end)
-
   it("delete removes the recorded channels", function()
     assert(client:import_rec_channels{ bucket_id = 14662, ids = "52002" })
     assert.truthy(client:delete_rec_channels{ bucket_id = 14662, ids = { 52001, 52002 } })
-    local wire = last_request()
     assert.same({ "DELETE", "/api/buckets/14662/rec-channels/52001,52002", 204 },
-      { wire.method, wire.path, wire.status })
+      request_line(last_request()))
     assert.equal(0, assert(client:list_live_channels{ bucket_id = 14662 }).meta.total)
     -- The live channels themselves stay.
     assert.truthy(client:get_live_channel{ bucket_id = 8882, id = 52001 })
-  end)
-
-  it("delete answers 404 for a channel that was not imported", function()
-    local _, err = client:delete_rec_channels{ bucket_id = 14662, ids = 52003 }
-    assert.equal(404, err.status)
   end)
 end)
 
@@ -607,15 +491,9 @@ describe("dedup files", function()
 
   it("add answers 422 for a track id already stored", function()
     add("track-1", "FP\0one")
-    local _, err = client:add_dedup_file{ bucket_id = 14663, id = "track-1",
-      file = write_file("other.fp", "FP\0two") }
-    assert.same({ "The id has already been taken." }, err.errors.id)
-  end)
-
-  it("add answers 422 outside a DedupFile bucket", function()
-    local _, err = client:add_dedup_file{ bucket_id = 8881, id = "t",
-      file = write_file("t.fp", "FP") }
-    assert.matches("DedupFile", err.errors.bucket_id[1])
+    assert.same({ 422, { "The id has already been taken." } },
+      refused("id", client:add_dedup_file{ bucket_id = 14663, id = "track-1",
+        file = write_file("other.fp", "FP\0two") }))
   end)
 
   it("list pages the stored fingerprints with their duplicates", function()
@@ -640,23 +518,85 @@ describe("dedup files", function()
       assert(client:get_dedup_file{ bucket_id = 14663, file_id = acr_id }).data.id)
   end)
 
-  it("get answers 404 for an unknown fingerprint", function()
-    local _, err = client:get_dedup_file{ bucket_id = 14663, file_id = "nope" }
-    assert.equal(404, err.status)
-  end)
-
   it("delete removes the fingerprints the acr_ids name", function()
     local a = add("track-1", "FP\0one").data.acr_id
     local b = add("track-2", "FP\0two").data.acr_id
     assert.truthy(client:delete_dedup_files{ bucket_id = 14663, acr_ids = { a, b } })
-    local wire = last_request()
     assert.same({ "DELETE", "/api/buckets/14663/dedup-files/" .. a .. "," .. b, 204 },
-      { wire.method, wire.path, wire.status })
+      request_line(last_request()))
     assert.equal(0, assert(client:list_dedup_files{ bucket_id = 14663 }).meta.total)
   end)
+end)
 
-  it("delete answers 404 for an unknown acr_id", function()
-    local _, err = client:delete_dedup_files{ bucket_id = 14663, acr_ids = "0123abcd" }
-    assert.equal(404, err.status)
-  end)
+-- What the emulator refuses, by area: the status and the message (a 404)
+-- or every field's messages (a 422).
+describe("refusals", function()
+  support.error_cases(_ENV, function() return client end, {
+    { "buckets: create answers 422 with every bad field", 422,
+      { region = { "The selected region is invalid." }, type = { "The selected type is invalid." },
+        net_type = { "The selected net type is invalid." } },
+      "create_bucket", { name = "x", region = "mars", type = "Cassette", net_type = 7 },
+      "unchecked" },
+    { "buckets: update answers 422 for labels that are not strings", 422,
+      { ["labels.1"] = { "The labels.1 must be a string." } },
+      "update_bucket", { id = 8881, labels = { "ok", 5 } } },
+    { "audio files: upload answers 422 when data_type audio comes without a file", 422,
+      { file = { "The file field is required when data type is audio." } },
+      "upload_audio_file", { bucket_id = 8883, data_type = "audio" } },
+    { "audio files: upload answers 422 for an unknown data_type and a bad url", 422,
+      { data_type = { "The selected data type is invalid." },
+        url = { "The url format is invalid." } },
+      "upload_audio_file", { bucket_id = 8883, data_type = "vinyl", url = "not a url" },
+      "unchecked" },
+    { "audio files: upload answers 422 for a bucket that is not a File bucket", 422,
+      { bucket_id = { "The bucket 8882 is a Live bucket; this needs a File bucket." } },
+      "upload_audio_file",
+      { bucket_id = 8882, data_type = "audio_url", url = "http://x.example/a.mp3" } },
+    { "audio files: upload answers 404 for an unknown bucket", 404,
+      "No query results for model [Bucket] 424242", "upload_audio_file",
+      { bucket_id = 424242, data_type = "audio_url", url = "http://x.example/a.mp3" } },
+    { "audio files: list answers 422 for a bad sort", 422,
+      { sort = { "The selected sort is invalid." } },
+      "list_audio_files", { bucket_id = 8881, sort = "size" }, "unchecked" },
+    { "audio files: update answers 422 for user_defined that is not JSON", 422,
+      { user_defined = { "The user defined must be a valid JSON string." } },
+      "update_audio_file", { bucket_id = 8883, id = 380121, user_defined = "{oops" } },
+    { "audio files: move answers 422 when the destination is not a File bucket", 422,
+      { bucket_id = { "The bucket 14663 is a DedupFile bucket; this needs a File bucket." } },
+      "move_audio_files", { bucket_id = 14663, ids = 380121 } },
+    { "live channels: create answers 422 for a bad url and timeshift", 422,
+      { url = { "The url format is invalid." },
+        timeshift = { "The selected timeshift is invalid." } },
+      "create_live_channel", { bucket_id = 8882, url = "jazz", timeshift = "5" }, "unchecked" },
+    { "live channels: create answers 422 in a File bucket", 422,
+      { bucket_id = {
+        "The bucket 8881 is a File bucket; this needs a Live or LiveTimeshift bucket." } },
+      "create_live_channel", { bucket_id = 8881, title = "x" } },
+    { "live channels: get answers 404 for an unknown channel", 404,
+      "No query results for model [Channel] 999",
+      "get_live_channel", { bucket_id = 8882, id = 999 } },
+    { "live channels: delete answers 404 for an unknown channel", 404,
+      "No query results for model [Channel] 999",
+      "delete_live_channels", { bucket_id = 8882, ids = 999 } },
+    { "recorded channels: import answers 422 naming a channel that does not exist", 422,
+      { ids = { "The selected ids is invalid (no live channel 999)." } },
+      "import_rec_channels", { bucket_id = 14662, ids = "52002,999" } },
+    { "recorded channels: import answers 422 outside a LiveRec bucket", 422,
+      { bucket_id = { "The bucket 8882 is a Live bucket; this needs a LiveRec bucket." } },
+      "import_rec_channels", { bucket_id = 8882, ids = "52002" } },
+    { "recorded channels: delete answers 404 for a channel that was not imported", 404,
+      "No query results for model [Channel] 52003",
+      "delete_rec_channels", { bucket_id = 14662, ids = 52003 } },
+    -- the file is written when the test runs: the spec's directory is made in setup()
+    { "dedup files: add answers 422 outside a DedupFile bucket", 422,
+      { bucket_id = { "The bucket 8881 is a File bucket; this needs a DedupFile bucket." } },
+      "add_dedup_file",
+      function() return { bucket_id = 8881, id = "t", file = write_file("t.fp", "FP") } end },
+    { "dedup files: get answers 404 for an unknown fingerprint", 404,
+      "No query results for model [DedupFile] nope",
+      "get_dedup_file", { bucket_id = 14663, file_id = "nope" } },
+    { "dedup files: delete answers 404 for an unknown acr_id", 404,
+      "No query results for model [DedupFile] 0123abcd",
+      "delete_dedup_files", { bucket_id = 14663, acr_ids = "0123abcd" } },
+  })
 end)

@@ -24,6 +24,18 @@ local function parse(name, o)
   return callbacks.parse(request(name, o))
 end
 
+-- The one event a fixture makes (an error when it makes another number).
+local function parse_one(name, o)
+  local events = assert(parse(name, o))
+  assert.are.equal(1, #events, name)
+  return events[1]
+end
+
+-- The event (or any table) has the fields of `want`, with its values.
+local function has_fields(want, event)
+  assert.are.same(want, support.fields(event, want))
+end
+
 describe("the corpus", function()
   it("holds the spec's two examples byte for byte", function()
     local spec = support.read_file(SPEC)
@@ -43,10 +55,8 @@ end)
 
 describe("callbacks.parse: results", function()
   it("reads the spec's result example as one music result", function()
-    local events = assert(parse("spec-result.json"))
-    assert.are.equal(1, #events)
-    local e = events[1]
-    assert.are.same({
+    local e = parse_one("spec-result.json")
+    has_fields({
       kind = "result", shape = "result_json", stream_id = "100251", stream_name = "BBC Radio 1",
       timestamp_utc = "2020-01-14 05:49:18", played_duration = 139, result_type = 0,
       type = "delay", record_timestamp = "20200114054918", match = "music", position = 1,
@@ -54,12 +64,7 @@ describe("callbacks.parse: results", function()
       artists = { "Craig David" }, album = "I Know You", label = "Speakerbox/Insanity Records",
       release_date = "2017-11-10", isrc = { "GBARL1701677", "GBARL1800085" },
       upc = { "886446809496", "886446747439", "886446617541" }, score = 100,
-    }, { kind = e.kind, shape = e.shape, stream_id = e.stream_id, stream_name = e.stream_name,
-      timestamp_utc = e.timestamp_utc, played_duration = e.played_duration,
-      result_type = e.result_type, type = e.type, record_timestamp = e.record_timestamp,
-      match = e.match, position = e.position, acrid = e.acrid, title = e.title,
-      artists = e.artists, album = e.album, label = e.label, release_date = e.release_date,
-      isrc = e.isrc, upc = e.upc, score = e.score })
+    }, e)
     assert.are.equal(math.type(e.played_duration), "integer")
   end)
 
@@ -91,13 +96,9 @@ describe("callbacks.parse: results", function()
   end)
 
   it("reads a form whose data field is the whole post", function()
-    local events = assert(parse("result-form-whole.form"))
-    assert.are.equal(1, #events)
-    local e = events[1]
-    assert.are.equal("result_form", e.shape)
-    assert.are.equal("100251", e.stream_id)
-    assert.are.equal("realtime", e.type)
-    assert.are.equal("Harbour Lights", e.title)
+    local e = parse_one("result-form-whole.form")
+    has_fields({ shape = "result_form", stream_id = "100251", type = "realtime",
+      title = "Harbour Lights" }, e)
     -- raw is the JSON text the form carried.
     local whole = support.read_file(DIR .. "result-form-whole.form"):match("^data=(.*)$")
     assert.are.equal(callbacks.parse_form("data=" .. whole).data, e.raw)
@@ -106,10 +107,8 @@ describe("callbacks.parse: results", function()
   it("reads a form whose data field holds the data object, the stream beside it", function()
     local events = assert(parse("result-form-split.form"))
     local e = events[1]
-    assert.are.equal("result_form", e.shape)
-    assert.are.equal("100251", e.stream_id)
-    assert.are.equal("BBC Radio 1", e.stream_name)
-    assert.are.equal("2020-01-14 05:52:01", e.timestamp_utc)
+    has_fields({ shape = "result_form", stream_id = "100251", stream_name = "BBC Radio 1",
+      timestamp_utc = "2020-01-14 05:52:01" }, e)
     local raw = assert(acrcloud.decode(e.raw))
     assert.are.equal("United Kingdom", raw.stream_country)
     assert.are.equal("Harbour Lights", raw.data.metadata.music[1].title)
@@ -125,21 +124,15 @@ describe("callbacks.parse: results", function()
   end)
 
   it("reads a post with status 1001 as a no-result", function()
-    local events = assert(parse("noresult.json"))
-    assert.are.equal(1, #events)
-    local e = events[1]
-    assert.are.equal("no_result", e.kind)
-    assert.are.equal(1001, e.status_code)
-    assert.are.equal("2020-01-14 06:02:11", e.timestamp_utc)
-    assert.are.equal(73, e.played_duration)
+    local e = parse_one("noresult.json")
+    has_fields({ kind = "no_result", status_code = 1001, timestamp_utc = "2020-01-14 06:02:11",
+      played_duration = 73 }, e)
     assert.is_nil(e.acrid)
   end)
 
   it("reads a post without matches as a no-result, a numeric stream_id as a string", function()
-    local e = assert(parse("noresult-empty-music.json"))[1]
-    assert.are.equal("no_result", e.kind)
-    assert.are.equal("100251", e.stream_id)
-    assert.are.equal(0, e.status_code)
+    has_fields({ kind = "no_result", stream_id = "100251", status_code = 0 },
+      assert(parse("noresult-empty-music.json"))[1])
   end)
 
   it("takes a custom file's audio_id when it has no acrid", function()
@@ -153,26 +146,17 @@ describe("callbacks.parse: results", function()
   end)
 
   it("reads JSON sent without a content type", function()
-    local events = assert(parse("spec-result.json", { ctype = "" }))
-    assert.are.equal(1, #events)
+    assert.is_table(parse_one("spec-result.json", { ctype = "" }))
   end)
 end)
 
 describe("callbacks.parse: states", function()
   it("reads the spec's state example", function()
-    local events = assert(parse("spec-state.json"))
-    assert.are.equal(1, #events)
-    local e = events[1]
-    assert.are.equal("state", e.kind)
-    assert.are.equal("state_v2", e.shape)
-    assert.are.equal("222195", e.stream_id)
-    assert.are.equal("Radio Fermo Uno", e.stream_name)
-    assert.are.equal(6, e.code)
-    assert.are.equal("invalid_url", e.state)
-    assert.are.equal("unknown", e.type)
-    assert.are.equal("2022-01-22 14:02:00", e.timestamp)
+    local e = parse_one("spec-state.json")
+    has_fields({ kind = "state", shape = "state_v2", stream_id = "222195",
+      stream_name = "Radio Fermo Uno", code = 6, state = "invalid_url", type = "unknown",
+      timestamp = "2022-01-22 14:02:00", raw = fixture("spec-state.json") }, e)
     assert.is_nil(e.legacy)
-    assert.are.equal(fixture("spec-state.json"), e.raw)
   end)
 
   it("makes one event per change of a v2 post, naming a state it leaves out", function()
@@ -183,29 +167,19 @@ describe("callbacks.parse: states", function()
   end)
 
   it("reads a v2 state post sent as a form", function()
-    local e = assert(parse("state-v2.form"))[1]
-    assert.are.equal("state_v2", e.shape)
-    assert.are.equal(4, e.code)
+    has_fields({ shape = "state_v2", code = 4 }, assert(parse("state-v2.form"))[1])
   end)
 
   it("reads the legacy flat shape from a form, without a timestamp", function()
-    local events = assert(parse("state-legacy.form"))
-    assert.are.equal(1, #events)
-    local e = events[1]
-    assert.are.equal("state_legacy", e.shape)
-    assert.is_true(e.legacy)
-    assert.are.equal("222195", e.stream_id)
-    assert.are.equal(6, e.code)
-    assert.are.equal("invalid_url", e.state)
+    local e = parse_one("state-legacy.form")
+    has_fields({ shape = "state_legacy", legacy = true, stream_id = "222195", code = 6,
+      state = "invalid_url" }, e)
     assert.is_nil(e.timestamp)
   end)
 
   it("reads the legacy shape as JSON, a numeric status standing for the code's name", function()
-    local e = assert(parse("state-legacy.json"))[1]
-    assert.are.equal("100251", e.stream_id)
-    assert.are.equal(12, e.code)
-    assert.are.equal("mute", e.state)
-    assert.are.equal("radio", e.type)
+    has_fields({ stream_id = "100251", code = 12, state = "mute", type = "radio" },
+      assert(parse("state-legacy.json"))[1])
   end)
 
   it("names every state code of the spec's table", function()
@@ -219,7 +193,8 @@ describe("callbacks.parse: states", function()
 end)
 
 describe("callbacks.parse: what it refuses", function()
-  local cases = {
+  -- Fixtures refused with 400, and what the message says (a pattern).
+  local bad_fixtures = {
     { "bad-truncated.json", "the body is not valid JSON" },
     { "bad-array.json", "the body must be a JSON object" },
     { "bad-unknown-shape.json", "neither a result" },
@@ -231,51 +206,35 @@ describe("callbacks.parse: what it refuses", function()
     { "bad-state-code.json", "status%[1%]%.code must be an integer" },
     { "bad-empty-stream-id.json", "stream_id must be a non%-empty string or number" },
   }
+  -- Requests made of a fixture (by its name: .json or .form) changed by the
+  -- options of request() above, the status and what the message says.
+  local cases = {
+    { "an empty body", "spec-result.json", { body = "  \r\n" }, 400, "^the body is empty$" },
+    { "a method other than POST, with 405", "spec-result.json", { method = "GET" }, 405,
+      "method GET not allowed" },
+    { "a content type it does not read, with 415", "spec-result.json",
+      { ctype = "application/xml" }, 415, "unsupported Content%-Type application/xml" },
+    { "a form whose data field is not JSON", "x.form", { body = "data=%7Bnope" }, 400,
+      "the form field data is not valid JSON" },
+    { "a body that is not UTF-8", "x.json", { body = '{"stream_id": "\255"}' }, 400,
+      "^the body is not valid UTF%-8$" },
+    { "a form field that is not UTF-8", "x.form", { body = "stream_id=%FF&code=1" }, 400,
+      "^the form field stream_id is not valid UTF%-8 text$" },
+    { "a v2 post with an empty status list", "x.json", { body = '{"status": []}' }, 400,
+      "^status is an empty list$" },
+  }
+  for _, c in ipairs(bad_fixtures) do
+    cases[#cases + 1] = { c[1] .. ": 400 naming the problem", c[1], nil, 400, c[2] }
+  end
   for _, c in ipairs(cases) do
-    it(c[1] .. ": 400 naming the problem", function()
-      local events, message, status = parse(c[1])
+    local name, file, options, status, pattern = table.unpack(c, 1, 5)
+    it(name, function()
+      local events, message, got = parse(file, options)
       assert.is_nil(events)
-      assert.are.equal(400, status)
-      assert.matches(c[2], message)
+      assert.are.equal(status, got)
+      assert.matches(pattern, message)
     end)
   end
-
-  it("an empty body", function()
-    local _, message, status = parse("spec-result.json", { body = "  \r\n" })
-    assert.are.equal(400, status)
-    assert.are.equal("the body is empty", message)
-  end)
-
-  it("a method other than POST, with 405", function()
-    local _, message, status = parse("spec-result.json", { method = "GET" })
-    assert.are.equal(405, status)
-    assert.matches("method GET not allowed", message)
-  end)
-
-  it("a content type it does not read, with 415", function()
-    local _, message, status = parse("spec-result.json", { ctype = "application/xml" })
-    assert.are.equal(415, status)
-    assert.matches("unsupported Content%-Type application/xml", message)
-  end)
-
-  it("a form whose data field is not JSON", function()
-    local _, message, status = parse("x.form", { body = "data=%7Bnope" })
-    assert.are.equal(400, status)
-    assert.matches("the form field data is not valid JSON", message)
-  end)
-
-  it("a body or a form field that is not UTF-8", function()
-    local _, message, status = parse("x.json", { body = '{"stream_id": "\255"}' })
-    assert.are.equal(400, status)
-    assert.are.equal("the body is not valid UTF-8", message)
-    _, message = parse("x.form", { body = "stream_id=%FF&code=1" })
-    assert.are.equal("the form field stream_id is not valid UTF-8 text", message)
-  end)
-
-  it("a v2 post with an empty status list", function()
-    local _, message = parse("x.json", { body = '{"status": []}' })
-    assert.are.equal("status is an empty list", message)
-  end)
 
   it("raises on misuse (no request table)", function()
     assert.has_error(function() callbacks.parse("body") end)

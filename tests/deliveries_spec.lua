@@ -12,7 +12,8 @@ local temp = support.temp_files()
 local q = support.q
 local DAY = 86400
 
-local receiver, db
+local receiver, db, client
+support.each_client(_ENV, emu, function(c) client = c end)
 
 local function new_db() return cbs.new_sqlite_db(temp) end
 
@@ -35,6 +36,14 @@ end
 
 local function clock()
   return assert(emu.admin:request("GET", "/_emulator/clock")).data
+end
+
+-- Points Broadcast Database project 12345's result callback at the
+-- receiver, with `fields` (more callback settings) besides.
+local function bd_result_callback(fields)
+  fields.id = 12345
+  fields.result_callback_url = fields.result_callback_url or receiver.url
+  assert(client:set_bd_project_result_callback(fields))
 end
 
 local function parse_time(s)
@@ -89,7 +98,6 @@ describe("the emulator's clock", function()
   end)
 
   it("moves the time the API works with: results of a later day appear", function()
-    local client = emu.new_client()
     local tomorrow = os.date("!%Y%m%d", os.time() + DAY)
     local body = assert(client:get_channel_results({ pid = 12345, channel_id = 100251,
       type = "day", date = tomorrow }))
@@ -103,10 +111,8 @@ end)
 
 describe("result callbacks", function()
   it("delivers a Broadcast Database project's results as the API serves them", function()
-    local client = emu.new_client()
-    assert(client:set_bd_project_result_callback({ id = 12345,
-      result_callback_url = receiver.url .. "/12345", result_callback_send_noresult = 0,
-      result_callback_result_type = 1 }))
+    bd_result_callback{ result_callback_url = receiver.url .. "/12345",
+      result_callback_send_noresult = 0, result_callback_result_type = 1 }
     local set_at = parse_time(clock().now)
     local got = advance(3 * DAY)
     assert.are.equal(0, got.failed)
@@ -129,9 +135,7 @@ describe("result callbacks", function()
   end)
 
   it("posts in the spec's shape, JSON by default", function()
-    local client = emu.new_client()
-    assert(client:set_bd_project_result_callback({ id = 12345,
-      result_callback_url = receiver.url, result_callback_result_type = 1 }))
+    bd_result_callback{ result_callback_result_type = 1 }
     advance(3600)
     local row = rows("SELECT raw FROM results ORDER BY timestamp_utc LIMIT 1")[1]
     local post = assert(acrcloud.decode(row.raw))
@@ -153,9 +157,7 @@ describe("result callbacks", function()
   end)
 
   it("sends a form whose data field is the JSON text with send_type 1", function()
-    local client = emu.new_client()
-    assert(client:set_bd_project_result_callback({ id = 12345,
-      result_callback_url = receiver.url, result_callback_send_type = 1 }))
+    bd_result_callback{ result_callback_send_type = 1 }
     local got = advance(3600)
     assert.is_true(got.delivered > 0)
     assert.are.equal("application/x-www-form-urlencoded", got.deliveries[1].content_type)
@@ -163,9 +165,7 @@ describe("result callbacks", function()
   end)
 
   it("honours send_noresult", function()
-    local client = emu.new_client()
-    assert(client:set_bd_project_result_callback({ id = 12345,
-      result_callback_url = receiver.url, result_callback_send_noresult = 1 }))
+    bd_result_callback{ result_callback_send_noresult = 1 }
     advance(DAY)
     local n = count("no_results")
     assert.is_true(n > 10, "no-results: " .. n)
@@ -175,9 +175,7 @@ describe("result callbacks", function()
   end)
 
   it("posts realtime results ten seconds into each play with result_type 0", function()
-    local client = emu.new_client()
-    assert(client:set_bd_project_result_callback({ id = 12345,
-      result_callback_url = receiver.url, result_callback_result_type = 0 }))
+    bd_result_callback{ result_callback_result_type = 0 }
     local got = advance(3600)
     assert.is_true(got.delivered > 0)
     local list = rows("SELECT played_duration, result_type, metadata_type FROM results",
@@ -190,7 +188,6 @@ describe("result callbacks", function()
   end)
 
   it("delivers a Custom Streams project's results, songs and custom files", function()
-    local client = emu.new_client()
     assert(client:set_cs_project_result_callback({ id = 17913,
       result_callback_url = receiver.url .. "/17913" }))
     local got = advance(6 * 3600)
@@ -202,9 +199,7 @@ describe("result callbacks", function()
 
   it("delivers nothing that happened before the callback was set", function()
     advance(DAY)
-    local client = emu.new_client()
-    assert(client:set_bd_project_result_callback({ id = 12345,
-      result_callback_url = receiver.url }))
+    bd_result_callback{}
     local set_at = clock().now
     advance(3600)
     local first = rows("SELECT MIN(timestamp_utc) AS t FROM results")[1].t
@@ -215,7 +210,6 @@ end)
 
 describe("state notifications", function()
   it("post a Custom Streams stream's pause, restart and deletion", function()
-    local client = emu.new_client()
     assert(client:set_cs_project_state_notification({ id = 17913,
       state_notification_url = receiver.url .. "/17913" }))
     -- Short advances: an outage spell of the monitoring is unlikely to
@@ -235,7 +229,6 @@ describe("state notifications", function()
   end)
 
   it("post a channel's state set through the admin route, in the v2 shape", function()
-    local client = emu.new_client()
     assert(client:set_bd_project_state_notification({ id = 12345,
       state_callback_url = receiver.url }))
     assert(emu.admin:request("POST", "/_emulator/states", { body = { channel_id = 100251,
@@ -258,7 +251,6 @@ describe("state notifications", function()
   end)
 
   it("post the legacy flat shape as a form with state_callback_type 1", function()
-    local client = emu.new_client()
     assert(client:set_bd_project_state_notification({ id = 12345,
       state_callback_url = receiver.url, state_callback_type = 1 }))
     assert(emu.admin:request("POST", "/_emulator/states", { body = { channel_id = 100251,
@@ -271,7 +263,6 @@ describe("state notifications", function()
   end)
 
   it("post the Mute and Timeout spells the monitoring finds, and their end", function()
-    local client = emu.new_client()
     assert(client:set_bd_project_state_notification({ id = 12345,
       state_callback_url = receiver.url }))
     local got = advance(7 * DAY)
@@ -307,7 +298,6 @@ describe("delivery faults", function()
   end
 
   before_each(function()
-    local client = emu.new_client()
     assert(client:set_bd_project_state_notification({ id = 12345,
       state_callback_url = receiver.url }))
   end)
@@ -331,7 +321,6 @@ describe("delivery faults", function()
   end)
 
   it("reorder: two posts of one advance swapped", function()
-    local client = emu.new_client()
     assert(client:add_channels({ pid = 12345, channels = { 300101 } }))
     fault({ kind = "reorder" })
     assert(emu.admin:request("POST", "/_emulator/states", { body = { channel_id = 100251,
@@ -376,7 +365,6 @@ describe("delivery failures", function()
   it("a receiver that never answers holds the emulator up its short timeout, no more", function()
     -- A server that accepts connections and never answers.
     local hang = require("acrcloud.httpd").listen({ port = 0 })
-    local client = emu.new_client()
     assert(client:set_bd_project_state_notification({ id = 12345,
       state_callback_url = "http://127.0.0.1:" .. hang:port() .. "/callback" }))
     assert(emu.admin:request("POST", "/_emulator/states", { body = { channel_id = 100251,
@@ -393,7 +381,6 @@ describe("delivery failures", function()
   end)
 
   it("does not post to itself, and logs the URL without its query", function()
-    local client = emu.new_client()
     assert(client:set_bd_project_state_notification({ id = 12345,
       state_callback_url = emu.url .. "/x?key=hunter2" }))
     assert(emu.admin:request("POST", "/_emulator/states", { body = { channel_id = 100251,
@@ -406,7 +393,6 @@ describe("delivery failures", function()
 
   it("records a receiver's refusal (401 without the key)", function()
     local keyed = cbs.receiver({ db = new_db(), env = { ACRCLOUD_CALLBACK_KEY = "k-1" } })
-    local client = emu.new_client()
     assert(client:set_bd_project_state_notification({ id = 12345,
       state_callback_url = keyed.url }))
     assert(emu.admin:request("POST", "/_emulator/states", { body = { channel_id = 100251,

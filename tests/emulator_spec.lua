@@ -59,6 +59,19 @@ local function request(method, path, o)
   return res
 end
 
+-- Runs a shell command: its output, whether it succeeded and its exit status.
+local function run(cmd)
+  local p = assert(io.popen(cmd))
+  local out = p:read("a")
+  local ok, _, rc = p:close()
+  return out, ok, rc
+end
+
+-- An answer's status and the fields its errors name, sorted.
+local function refused_fields(res)
+  return { res.status, res.json.errors and support.sorted_keys(res.json.errors) }
+end
+
 local emu
 
 setup(function()
@@ -99,10 +112,8 @@ describe("the emulator's spawn", function()
     local code = "require('acrcloud.emulator').spawn{ token = 'x' }"
     local setup_code = string.format("package.path = %q; package.cpath = %q", package.path,
       package.cpath)
-    local p = assert(io.popen("ACRCLOUD_EMULATOR_CHILD=1 " .. q(ACRLUA) .. " -e " ..
-      q(setup_code) .. " -e " .. q(code) .. " 2>&1"))
-    local out = p:read("a")
-    local ok = p:close()
+    local out, ok = run("ACRCLOUD_EMULATOR_CHILD=1 " .. q(ACRLUA) .. " -e " .. q(setup_code) ..
+      " -e " .. q(code) .. " 2>&1")
     assert.is_falsy(ok)
     assert.matches("refusing to start an emulator", out)
   end)
@@ -123,9 +134,7 @@ describe("the emulator's spawn", function()
       " print(e.url, e.pid) io.stdout:flush() os.exit(0, false)"
     local setup_code = string.format("package.path = %q; package.cpath = %q", package.path,
       package.cpath)
-    local p = assert(io.popen(q(ACRLUA) .. " -e " .. q(setup_code) .. " -e " .. q(code)))
-    local url = p:read("a"):match("^(%S+)")
-    p:close()
+    local url = run(q(ACRLUA) .. " -e " .. q(setup_code) .. " -e " .. q(code)):match("^(%S+)")
     assert.is_string(url)
     local gone = false
     for _ = 1, 30 do
@@ -140,57 +149,46 @@ describe("the emulator's spawn", function()
 end)
 
 describe("the emulator's authentication", function()
-  it("answers 401 without a token", function()
-    local res = request("GET", "/base-projects", { token = false })
-    assert.are.equal(401, res.status)
-    assert.are.same({ message = "Unauthenticated." }, res.json)
-  end)
-
-  it("answers 401 with a wrong token", function()
-    local res = request("GET", "/base-projects/15", { token = "not-" .. TOKEN })
-    assert.are.equal(401, res.status)
-    assert.are.same({ message = "Unauthenticated." }, res.json)
-  end)
-
-  it("guards its admin routes with the token too", function()
-    assert.are.equal(401, request("GET", "/_emulator/state", { token = false }).status)
-  end)
+  local cases = {
+    { "answers 401 without a token", "/base-projects", false },
+    { "answers 401 with a wrong token", "/base-projects/15", "not-" .. TOKEN },
+    { "guards its admin routes with the token too", "/_emulator/state", false },
+  }
+  for _, case in ipairs(cases) do
+    local name, path, token = table.unpack(case)
+    it(name, function()
+      local res = request("GET", path, { token = token })
+      assert.are.same({ 401, { message = "Unauthenticated." } }, { res.status, res.json })
+    end)
+  end
 end)
 
 describe("the emulator's routing", function()
-  it("answers 404 for an unknown route", function()
-    local res = request("GET", "/no-such-thing")
-    assert.are.equal(404, res.status)
-    assert.is_string(res.json.message)
-  end)
-
-  it("answers 404 with a message for an unknown id", function()
-    local res = request("GET", "/base-projects/999999")
-    assert.are.equal(404, res.status)
-    assert.matches("999999", res.json.message)
-  end)
-
-  it("answers 404 for an id that is not a number", function()
-    assert.are.equal(404, request("GET", "/base-projects/abc").status)
-  end)
+  -- What answers 404: the request, and what its message says (a pattern).
+  local not_found = {
+    { "answers 404 for an unknown route", "GET", "/no-such-thing",
+      "^The route api/no%-such%-thing could not be found%.$" },
+    { "answers 404 with a message for an unknown id", "GET", "/base-projects/999999", "999999" },
+    { "answers 404 for an id that is not a number", "GET", "/base-projects/abc",
+      "%[BaseProject%] abc" },
+    { "keeps an encoded slash inside its segment (a stream id of ../x)", "POST",
+      "/bm-cs-projects/17913/streams/..%2Fx/user-reports", "%.%./x", { data = {} } },
+    { "does not route an encoded slash to a deeper route", "GET",
+      "/base-projects/15%2Fbuckets-status", "BaseProject" },
+  }
+  for _, case in ipairs(not_found) do
+    local name, method, path, message, body = table.unpack(case)
+    it(name, function()
+      local res = request(method, path, { body = body })
+      assert.are.equal(404, res.status)
+      assert.matches(message, res.json.message)
+    end)
+  end
 
   it("answers 405 with Allow for a method a route does not have", function()
     local res = request("PATCH", "/base-projects/15")
     assert.are.equal(405, res.status)
     assert.are.equal("DELETE, GET, PUT", res.headers.allow)
-  end)
-
-  it("keeps an encoded slash inside its segment (a stream id of ../x)", function()
-    local res = request("POST", "/bm-cs-projects/17913/streams/..%2Fx/user-reports",
-      { body = { data = {} } })
-    assert.are.equal(404, res.status)
-    assert.matches("%.%./x", res.json.message)
-  end)
-
-  it("does not route an encoded slash to a deeper route", function()
-    local res = request("GET", "/base-projects/15%2Fbuckets-status")
-    assert.are.equal(404, res.status)
-    assert.matches("BaseProject", res.json.message)
   end)
 
   it("lists no operation of the endpoint table without a handler", function()
@@ -259,9 +257,7 @@ describe("the emulator's base projects", function()
   end)
 
   it("answers 422 for a page below 1", function()
-    local res = request("GET", "/base-projects?page=0")
-    assert.are.equal(422, res.status)
-    assert.is_table(res.json.errors.page)
+    assert.are.same({ 422, { "page" } }, refused_fields(request("GET", "/base-projects?page=0")))
   end)
 
   it("creates, lists, gets, updates and deletes a project", function()
@@ -338,10 +334,8 @@ describe("the emulator's base projects", function()
   it("answers 413 for a body over the size limit", function()
     local big = os.tmpname()
     write_file(big, string.rep("x", httpd.max_body + 1))
-    local p = assert(io.popen(curl_command("POST", emu.url .. "/base-projects",
-      { body_file = big }) .. " -o /dev/null"))
-    local status = p:read("a")
-    p:close()
+    local status = run(curl_command("POST", emu.url .. "/base-projects", { body_file = big })
+      .. " -o /dev/null")
     os.remove(big)
     assert.are.equal("413", status)
   end)
@@ -370,15 +364,13 @@ describe("the emulator's base projects", function()
   end)
 
   it("answers 422 for a bad day-stat date", function()
-    local res = request("GET", "/base-projects/15/day-stat?start=2021-02-30&end=2021-03-01")
-    assert.are.equal(422, res.status)
-    assert.is_table(res.json.errors.start)
+    assert.are.same({ 422, { "start" } },
+      refused_fields(request("GET", "/base-projects/15/day-stat?start=2021-02-30&end=2021-03-01")))
   end)
 
   it("answers 422 for a day-stat end before its start", function()
-    local res = request("GET", "/base-projects/15/day-stat?start=2021-04-09&end=2021-04-01")
-    assert.are.equal(422, res.status)
-    assert.is_table(res.json.errors["end"])
+    assert.are.same({ 422, { "end" } },
+      refused_fields(request("GET", "/base-projects/15/day-stat?start=2021-04-09&end=2021-04-01")))
   end)
 end)
 
@@ -427,10 +419,9 @@ describe("the emulator's Broadcast Database projects", function()
   end)
 
   it("answers 422 for a callback URL that is not one", function()
-    local res = request("POST", "/bm-bd-projects/12345/result-callback", { body = {
-      result_callback_url = "not a url" } })
-    assert.are.equal(422, res.status)
-    assert.is_table(res.json.errors.result_callback_url)
+    assert.are.same({ 422, { "result_callback_url" } },
+      refused_fields(request("POST", "/bm-bd-projects/12345/result-callback", { body = {
+        result_callback_url = "not a url" } })))
   end)
 end)
 
@@ -470,11 +461,8 @@ describe("the emulator's user reports", function()
   it("answers 422 naming the item and field", function()
     local bad = { from = "api", title = "t", timeoffset = "soon",
       start_timestamp = "2021-05-25 11:55", end_timestamp = "2021-05-25 11:56:37" }
-    local res = request("POST", path, { body = { data = { item, bad } } })
-    assert.are.equal(422, res.status)
-    assert.is_table(res.json.errors["data.1.timeoffset"])
-    assert.is_table(res.json.errors["data.1.start_timestamp"])
-    assert.is_nil(res.json.errors["data.0.timeoffset"])
+    assert.are.same({ 422, { "data.1.start_timestamp", "data.1.timeoffset" } },
+      refused_fields(request("POST", path, { body = { data = { item, bad } } })))
   end)
 
   it("answers 404 for an unknown project", function()
@@ -536,9 +524,7 @@ describe("the emulator's request log", function()
     -- One curl, two URLs: the second request reuses the first's connection.
     local cmd = curl_command("GET", emu.url .. "/base-projects/15", {}) .. " -o /dev/null " ..
       q(emu.url .. "/base-projects/14") .. " -o /dev/null"
-    local p = assert(io.popen(cmd))
-    p:read("a")
-    p:close()
+    run(cmd)
     local log = request("GET", "/_emulator/requests").json.data
     assert.are.equal("/api/base-projects/14", log[2].path)
     assert.are.equal(log[1].connection, log[2].connection)
@@ -574,9 +560,7 @@ describe("the emulator under load", function()
       { headers = { ["X-Emulator-Delay"] = "1" } }) .. " -o /dev/null; echo"
     local script = "for i in $(seq 1 50); do (" .. one .. ") & done; wait"
     local t0 = process.now()
-    local p = assert(io.popen("sh -c " .. q(script)))
-    local out = p:read("a")
-    p:close()
+    local out = run("sh -c " .. q(script))
     local elapsed = process.now() - t0
     -- Each curl writes its status in one write; they may share a line.
     local _, ok = out:gsub("200", "")
@@ -589,8 +573,7 @@ end)
 
 describe("the emulator's HTTP binding", function()
   it("raises a clear error when it cannot bind", function()
-    local ok, err = pcall(httpd.listen, { host = "127.0.0.1", port = emu.port })
-    assert.is_false(ok)
+    local err = support.error_of(httpd.listen, { host = "127.0.0.1", port = emu.port })
     assert.matches("cannot listen on 127%.0%.0%.1:" .. emu.port, err)
   end)
 
@@ -607,17 +590,13 @@ describe("the emulator's command", function()
   local script = "scripts/emulator.lua"
 
   it("prints its usage for -h", function()
-    local p = assert(io.popen(q(ACRLUA) .. " " .. script .. " -h"))
-    local out = p:read("a")
-    local ok = p:close()
+    local out, ok = run(q(ACRLUA) .. " " .. script .. " -h")
     assert.is_true(ok)
     assert.matches("usage:", out)
   end)
 
   it("refuses a bad argument with status 2", function()
-    local p = assert(io.popen(q(ACRLUA) .. " " .. script .. " --port abc 2>&1"))
-    local out = p:read("a")
-    local _, _, rc = p:close()
+    local out, _, rc = run(q(ACRLUA) .. " " .. script .. " --port abc 2>&1")
     assert.are.equal(2, rc)
     assert.matches("%-%-port", out)
   end)

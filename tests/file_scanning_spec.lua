@@ -4,13 +4,12 @@
 local acrcloud = require "acrcloud"
 local here = debug.getinfo(1, "S").source:match("^@(.-)[^/]*$")
 local support = dofile(here .. "support.lua")
-local unchecked = dofile(here .. "unchecked.lua")
 
-local TOKEN = "file-scanning-spec-token"
-local emu = support.emulator(TOKEN)
-local requests, last_request = emu.requests, emu.last_request
-local write_file, curl = support.write_file, support.curl
 local client
+local emu = support.spec_emulator(_ENV, "file-scanning-spec-token", function(c) client = c end)
+local requests, last_request = emu.requests, emu.last_request
+local write_file, curl, unchecked = support.write_file, support.curl, support.unchecked
+local failed, refused = support.failed, support.refused
 
 local function container_params(overrides)
   local p = { name = "scans", region = "eu-west-1", audio_type = "linein", buckets = { 8881 },
@@ -37,8 +36,6 @@ local function upload_by_hand(container_id, bytes, filename)
     key = slot.key, filename = filename or "take.mp3" })
   return body.data, slot
 end
-
-emu.hook(_ENV, function(c) client = c end)
 
 describe("file scanning containers", function()
   it("create sends the fields as JSON and answers 201 with the container", function()
@@ -77,10 +74,9 @@ describe("file scanning containers", function()
   end)
 
   it("create answers 422 for a traverse policy with a zero record length", function()
-    local _, err = client:create_fs_container(container_params{
-      policy = { type = "traverse", rec_length = 0 } })
-    assert.equal(422, err.status)
-    assert.same({ "The policy.rec length must be at least 1." }, err.errors["policy.rec_length"])
+    assert.same({ 422, { "The policy.rec length must be at least 1." } },
+      refused("policy.rec_length", client:create_fs_container(container_params{
+        policy = { type = "traverse", rec_length = 0 } })))
   end)
 
   it("list sends its filters as a query and paginates", function()
@@ -88,11 +84,8 @@ describe("file scanning containers", function()
     create_container{ name = "jingles-us", region = "us-west-2" }
     local body = assert(client:list_fs_containers{ region = "eu-west-1", name = "jingles",
       page = 1, per_page = 5 })
-    local wire = last_request()
-    assert.equal("/api/fs-containers", wire.path)
-    for _, part in ipairs{ "region=eu-west-1", "name=jingles", "page=1", "per_page=5" } do
-      assert.truthy(wire.query:find(part, 1, true), part)
-    end
+    assert.same({ "/api/fs-containers", {} },
+      support.sent(last_request(), { "region=eu-west-1", "name=jingles", "page=1", "per_page=5" }))
     assert.equal(1, body.meta.total)
     assert.equal("jingles-eu", body.data[1].name)
   end)
@@ -106,10 +99,8 @@ describe("file scanning containers", function()
   end)
 
   it("get of an unknown container is a 404", function()
-    local body, err = client:get_fs_container{ id = 424242 }
-    assert.is_nil(body)
-    assert.equal(404, err.status)
-    assert.equal("No query results for model [FsContainer] 424242", err.message)
+    assert.same({ 404, "No query results for model [FsContainer] 424242" },
+      failed(client:get_fs_container{ id = 424242 }))
   end)
 
   it("update sends the changed fields with PUT and keeps the region", function()
@@ -125,9 +116,9 @@ describe("file scanning containers", function()
   end)
 
   it("update answers 422 for an unknown audio type", function()
-    local _, err = unchecked(client, "update_fs_container", { id = 10005, audio_type = "vinyl" })
-    assert.equal(422, err.status)
-    assert.same({ "The selected audio type is invalid." }, err.errors.audio_type)
+    assert.same({ 422, { "The selected audio type is invalid." } },
+      refused("audio_type", unchecked(client, "update_fs_container", { id = 10005,
+        audio_type = "vinyl" })))
   end)
 
   it("delete removes the container and its files", function()
@@ -182,9 +173,8 @@ describe("file scanning files", function()
   end)
 
   it("get of an unknown file is a 404", function()
-    local _, err = client:get_fs_file{ container_id = 10005, file_id = "nope" }
-    assert.equal(404, err.status)
-    assert.equal("No query results for model [FsFile] nope", err.message)
+    assert.same({ 404, "No query results for model [FsFile] nope" },
+      failed(client:get_fs_file{ container_id = 10005, file_id = "nope" }))
   end)
 
   it("get_fs_upload_url answers a PUT URL on the emulator and a key", function()
@@ -223,7 +213,7 @@ describe("file scanning files", function()
   it("the presigned URL refuses a request that carries the API token", function()
     local slot = assert(client:get_fs_upload_url{ container_id = 10005 }).data
     local status, body = curl("PUT", slot.presigned_url,
-      { headers = { Authorization = "Bearer " .. TOKEN } })
+      { headers = { Authorization = "Bearer " .. emu.token } })
     assert.equal(400, status)
     assert.matches("Only one auth mechanism", body)
   end)
@@ -251,9 +241,8 @@ describe("file scanning files", function()
   end)
 
   it("create answers 422 for audio without a key", function()
-    local _, err = client:create_fs_file{ container_id = 10005, data_type = "audio" }
-    assert.equal(422, err.status)
-    assert.same({ "The key field is required when data type is audio." }, err.errors.key)
+    assert.same({ 422, { "The key field is required when data type is audio." } },
+      refused("key", client:create_fs_file{ container_id = 10005, data_type = "audio" }))
   end)
 
   it("create registers an audio URL", function()

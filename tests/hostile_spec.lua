@@ -76,15 +76,22 @@ local function real_requests(n, send)
   return slowest
 end
 
+-- A receiver attacked from `addresses` addresses while 8 real posts (each
+-- one stored) must be answered in time: the receiver (still running), its
+-- database, the attacker's counts and the slowest real post's time.
+local function attacked_receiver(addresses)
+  local db = new_db()
+  local r = cbs.receiver({ db = db })
+  local done = attack(r.port, addresses, SLOW, IDLE, ATTACK_SECONDS)
+  local slowest = real_requests(8, function(i)
+    return timed(r.url, { body = state_post(i) })
+  end)
+  return r, db, done(), slowest
+end
+
 describe("under a slowloris and an idle flood", function()
   it("the receiver answers real posts within 1 s (the attack from one address)", function()
-    local db = new_db()
-    local r = cbs.receiver({ db = db })
-    local done = attack(r.port, 1, SLOW, IDLE, ATTACK_SECONDS)
-    local slowest = real_requests(8, function(i)
-      return timed(r.url, { body = state_post(i) })
-    end)
-    local counts = done()
+    local r, db, counts, slowest = attacked_receiver(1)
     assert.is_true(counts.closed > 1000, "the server closed " .. counts.closed)
     assert.are.equal(200, (cbs.post(r.url, "spec-state.json")))
     r.stop()
@@ -99,13 +106,7 @@ describe("under a slowloris and an idle flood", function()
   end)
 
   it("the receiver answers real posts within 1 s (the attack from 40 addresses)", function()
-    local db = new_db()
-    local r = cbs.receiver({ db = db })
-    local done = attack(r.port, 40, SLOW, IDLE, ATTACK_SECONDS)
-    local slowest = real_requests(8, function(i)
-      return timed(r.url, { body = state_post(i) })
-    end)
-    local counts = done()
+    local r, db, counts, slowest = attacked_receiver(40)
     r.stop()
     local log = r.read_log()
     local evicted = tonumber(log:match("(%d+) evicted"))

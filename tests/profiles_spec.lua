@@ -165,16 +165,14 @@ describe("profiles.client_options refusals", function()
   end)
 
   it("says how to create a profile when there is no file", function()
-    local ok, err = pcall(resolve, { profile = "work" }, { HOME = temp_dir() })
-    assert.is_false(ok)
+    local err = support.error_of(resolve, { profile = "work" }, { HOME = temp_dir() })
     assert.matches("does not exist %(create it with: acr configure %-%-profile work%)", err)
   end)
 
   it("refuses a file others can read, saying chmod 600", function()
     local home = make_home { profiles = PROFILES, mode = "644" }
     local path = home .. "/.config/acrcloud/profiles.lua"
-    local ok, err = pcall(resolve, {}, { HOME = home, ACRCLOUD_ACCESS_TOKEN = "env" })
-    assert.is_false(ok)
+    local err = support.error_of(resolve, {}, { HOME = home, ACRCLOUD_ACCESS_TOKEN = "env" })
     assert.matches("mode 644", err, 1, true)
     assert.matches("chmod 600 '" .. path .. "'", err, 1, true)
     assert.not_matches("tok%-", err)
@@ -194,16 +192,14 @@ describe("profiles.client_options refusals", function()
 
   it("reports mistakes in the file with the profile and field", function()
     local home = make_home { profiles = 'return { work = { tokn = "x", output = "xml" } }' }
-    local ok, err = pcall(resolve, { profile = "work" }, { HOME = home })
-    assert.is_false(ok)
+    local err = support.error_of(resolve, { profile = "work" }, { HOME = home })
     assert.matches('profile "work": unknown field "tokn"', err, 1, true)
     assert.matches('output: unknown format "xml"', err, 1, true)
   end)
 
   it("loads the file as data: no os, no io", function()
     local home = make_home { profiles = 'os.exit(3) return {}' }
-    local ok, err = pcall(resolve, {}, { HOME = home })
-    assert.is_false(ok)
+    local err = support.error_of(resolve, {}, { HOME = home })
     assert.matches("os", err)
   end)
 end)

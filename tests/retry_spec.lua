@@ -5,19 +5,11 @@
 local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
 local TOKEN = "retry-spec-token"
-local emu = support.emulator(TOKEN)
+local emu = support.spec_emulator(_ENV, TOKEN)
 local new_client, fault = emu.new_client, emu.fault
 
-emu.hook(_ENV)
-
 -- The log entries of one operation's path, oldest first.
-local function sent(path)
-  local out = {}
-  for _, r in ipairs(emu.requests()) do
-    if r.path == path then out[#out + 1] = r end
-  end
-  return out
-end
+local function sent(path) return support.requests_to(emu, path) end
 
 local function gaps(entries)
   local out = {}
@@ -105,23 +97,25 @@ describe("retries", function()
 end)
 
 describe("Retry-After", function()
-  it("in seconds is waited for", function()
-    fault{ operation = "list_base_projects", status = 429, headers = { ["Retry-After"] = "1" } }
-    local _, res = assert(new_client():list_base_projects{})
-    assert.equal(2, res.attempts)
-    local g = gaps(sent("/api/base-projects"))
-    assert.is_true(g[1] >= 0.95 and g[1] < 2, "waited " .. g[1])
-  end)
-
-  it("as an HTTP date is waited for", function()
-    local date = os.date("!%a, %d %b %Y %H:%M:%S GMT", os.time() + 2)
-    fault{ operation = "list_base_projects", status = 503, headers = { ["Retry-After"] = date } }
-    local _, res = assert(new_client():list_base_projects{})
-    assert.equal(2, res.attempts)
-    local g = gaps(sent("/api/base-projects"))
+  -- The status, the header (made when the test runs) and the bounds of the
+  -- wait between the two attempts.
+  local waits = {
+    { "in seconds is waited for", 429, function() return "1" end, 0.95, 2 },
     -- the date has a resolution of a second
-    assert.is_true(g[1] >= 0.9 and g[1] < 3.2, "waited " .. g[1])
-  end)
+    { "as an HTTP date is waited for", 503,
+      function() return os.date("!%a, %d %b %Y %H:%M:%S GMT", os.time() + 2) end, 0.9, 3.2 },
+  }
+  for _, case in ipairs(waits) do
+    local name, status, header, low, high = table.unpack(case)
+    it(name, function()
+      fault{ operation = "list_base_projects", status = status,
+        headers = { ["Retry-After"] = header() } }
+      local _, res = assert(new_client():list_base_projects{})
+      assert.equal(2, res.attempts)
+      local g = gaps(sent("/api/base-projects"))
+      assert.is_true(g[1] >= low and g[1] < high, "waited " .. g[1])
+    end)
+  end
 
   it("beyond 60 s is not waited for: the error says how long", function()
     fault{ operation = "list_base_projects", status = 429, headers = { ["Retry-After"] = "120" } }
@@ -239,13 +233,8 @@ end)
 describe("an interrupt", function()
   it("during the wait before a retry ends the call at once", function()
     fault{ operation = "list_base_projects", status = 429, headers = { ["Retry-After"] = "30" } }
-    local out, seconds = support.interrupted(TOKEN, emu.url, [[
-client:list_base_projects{}
-io.stdout:write("not interrupted\n")
-]])
-    -- acrlua stops the script as lua does on ^C; the 30 s wait was cut short
-    assert.matches("interrupted!", out)
-    assert.is_nil(out:find("not interrupted", 1, true))
-    assert.is_true(seconds < 10, out)
+    -- acrlua stops the script as lua does on ^C; the 30 s wait is cut short
+    assert.equal("stopped at once", support.interrupt_outcome(TOKEN, emu.url,
+      "client:list_base_projects{}"))
   end)
 end)

@@ -476,4 +476,137 @@ function M.deep_equal(a, b, leaf)
   return true
 end
 
+-- shared by the resource specs ---------------------------------------------
+
+-- unchecked(client, operation, params): the operation sent without the
+-- client's checks (tests/unchecked.lua, loaded when first used).
+local unchecked
+function M.unchecked(...)
+  unchecked = unchecked or dofile(M.ROOT .. "/tests/unchecked.lua")
+  return unchecked(...)
+end
+
+-- spec_emulator(env, token, on_client): the emulator of a spec file, wired
+-- into busted at once: M.emulator(token) followed by emu.hook(env, on_client).
+function M.spec_emulator(env, token, on_client)
+  local emu = M.emulator(token)
+  emu.hook(env, on_client)
+  return emu
+end
+
+-- each_client(env, emu, on_client): a fresh client of emu for each test of
+-- the describe calling it (env: the spec's _ENV), handed to on_client,
+-- closed after the test.
+function M.each_client(env, emu, on_client)
+  local client
+  env.before_each(function()
+    client = emu.new_client()
+    on_client(client)
+  end)
+  env.after_each(function() client:close() end)
+end
+
+-- What a call that was to fail answered, to compare whole:
+--   failed(body, err, ...) -> { status, message }
+--     `assert.same({ 404, "..." }, failed(client:get_x{ ... }))`
+--   refused(field, body, err, ...) -> { status, the messages of one field }
+--   invalid(body, err, ...) -> { status, every field's messages }, a 422's
+-- A call that succeeded is an error.
+local function failure(key, field, body, err)
+  if body ~= nil then error("the call succeeded: " .. tostring(body), 3) end
+  local value = err[key]
+  if field ~= nil and value ~= nil then value = value[field] end
+  return { err.status, value }
+end
+
+function M.failed(body, err) return failure("message", nil, body, err) end
+function M.refused(field, body, err) return failure("errors", field, body, err) end
+function M.invalid(body, err) return failure("errors", nil, body, err) end
+
+-- error_cases(env, client_of, cases): for each case { name, status, want,
+-- operation, params, how }, an `it` (env: the spec's _ENV) in which the
+-- operation called with params (a table, or a function that makes it when
+-- the test runs) on client_of()'s client -- without its checks when how is
+-- "unchecked" -- fails with that status and `want`: the message (a
+-- string), or every field's messages (a table, as a 422's errors),
+-- compared whole.
+function M.error_cases(env, client_of, cases)
+  for _, case in ipairs(cases) do
+    local name, status, want, operation, params, how = table.unpack(case, 1, 6)
+    env.it(name, function()
+      local client = client_of()
+      local args = type(params) == "function" and params() or params
+      local body, err
+      if how == "unchecked" then
+        body, err = M.unchecked(client, operation, args)
+      else
+        body, err = client[operation](client, args)
+      end
+      local got = type(want) == "table" and M.invalid(body, err) or M.failed(body, err)
+      env.assert.same({ status, want }, got)
+    end)
+  end
+end
+
+-- error_of(f, ...) -> the error f(...) raised, or an error when it raised
+-- none.
+function M.error_of(f, ...)
+  local ok, err = pcall(f, ...)
+  if ok then error("no error raised", 2) end
+  return err
+end
+
+-- requests_to(emu, path) -> the entries of emu's request log whose path is
+-- `path` (every entry when it is nil), oldest first.
+function M.requests_to(emu, path)
+  local out = {}
+  for _, r in ipairs(emu.requests()) do
+    if path == nil or r.path == path then out[#out + 1] = r end
+  end
+  return out
+end
+
+-- A request log entry's method, path and status, to compare whole.
+function M.request_line(r) return { r.method, r.path, r.status } end
+
+-- sent(r, parts) -> { r.path, the parts ("name=value") of the list that the
+-- request log entry's query string does not have }, to compare whole:
+-- `assert.same({ "/api/buckets", {} }, sent(last_request(), { "page=2" }))`.
+function M.sent(r, parts)
+  local missing = {}
+  for _, part in ipairs(parts) do
+    if not M.query_has(r, part) then missing[#missing + 1] = part end
+  end
+  return { r.path, missing }
+end
+
+-- interrupt_outcome(token, url, body) -> what became of a script that runs
+-- `body` (M.interrupted: `client` made for url, SIGINT a second in), and its
+-- output: "stopped at once" when acrlua stopped it as lua does on ^C (the
+-- message "interrupted!", nothing after `body` run) within 10 s.
+function M.interrupt_outcome(token, url, body)
+  local out, seconds = M.interrupted(token, url,
+    body .. '\nio.stdout:write("not interrupted\\n")\n')
+  if out:find("not interrupted", 1, true) then return "ran to its end", out end
+  if not out:find("interrupted!", 1, true) then return "ended without \"interrupted!\"", out end
+  if seconds >= 10 then return "stopped after " .. seconds .. " s", out end
+  return "stopped at once", out
+end
+
+-- The keys of t, sorted.
+function M.sorted_keys(t)
+  local out = {}
+  for k in pairs(t) do out[#out + 1] = k end
+  table.sort(out)
+  return out
+end
+
+-- fields(t, like) -> the fields of t that `like` has, to compare with
+-- `like` whole (`assert.same(want, fields(got, want))`).
+function M.fields(t, like)
+  local out = {}
+  for k in pairs(like) do out[k] = t[k] end
+  return out
+end
+
 return M

@@ -5,13 +5,9 @@
 local acrcloud = require "acrcloud"
 local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
-local TOKEN = "transport-spec-token"
-local emu = support.emulator(TOKEN)
-local new_client, last_request = emu.new_client, emu.last_request
-local request_count = emu.request_count
+local emu = support.spec_emulator(_ENV, "transport-spec-token")
+local new_client, last_request, request_count = emu.new_client, emu.last_request, emu.request_count
 local write_file, read_file = support.write_file, support.read_file
-
-emu.hook(_ENV)
 
 describe("multipart uploads", function()
   it("send the file as a part with its base name, and the fields as text", function()
@@ -284,7 +280,7 @@ local client = require("acrcloud").new{ token = %q, base_url = %q, timeout = 60 
 os.execute("(sleep 1; kill -INT " .. require("acrcloud.process").getpid() .. ") &")
 local body, err = client:list_base_projects{}
 io.stderr:write("returned: ", tostring(err and err.kind), "\n")
-]], TOKEN, emu.url))
+]], emu.token, emu.url))
     local errfile = os.tmpname()
     local started = os.time()
     local ok, _, code = os.execute(string.format("%q %q 2>%q", os.getenv("ACRLUA"), script,

@@ -4,19 +4,16 @@
 local acrcloud = require "acrcloud"
 local here = debug.getinfo(1, "S").source:match("^@(.-)[^/]*$")
 local support = dofile(here .. "support.lua")
-local unchecked = dofile(here .. "unchecked.lua")
 
-local TOKEN = "ucf-spec-token"
 local PID = 10263 -- the seeded project, holding the docs' example results
-local emu = support.emulator(TOKEN)
-local last_request = emu.last_request
-local ids = support.ids
 local client
+local emu = support.spec_emulator(_ENV, "ucf-spec-token", function(c) client = c end)
+local last_request = emu.last_request
+local ids, unchecked = support.ids, support.unchecked
+local failed, refused, invalid = support.failed, support.refused, support.invalid
 
 -- GET a URL with curl, no token: status, body
 local function fetch(url) return support.curl("GET", url) end
-
-emu.hook(_ENV, function(c) client = c end)
 
 describe("UCF projects", function()
   it("list answers every project, filtered by region", function()
@@ -43,11 +40,10 @@ describe("UCF projects", function()
   end)
 
   it("create answers 422 for an unknown type and region", function()
-    local _, err = unchecked(client, "create_ucf_project", { name = "x", region = "moon",
-      type = "TV" })
-    assert.equal(422, err.status)
-    assert.same({ "The selected region is invalid." }, err.errors.region)
-    assert.same({ "The selected type is invalid." }, err.errors.type)
+    assert.same({ 422, { region = { "The selected region is invalid." },
+      type = { "The selected type is invalid." } } },
+      invalid(unchecked(client, "create_ucf_project", { name = "x", region = "moon",
+        type = "TV" })))
   end)
 
   it("update renames and merges the config", function()
@@ -67,17 +63,16 @@ describe("UCF projects", function()
   end)
 
   it("update of an unknown project is a 404", function()
-    local _, err = client:update_ucf_project{ id = 1, name = "x" }
-    assert.equal(404, err.status)
-    assert.equal("No query results for model [UcfProject] 1", err.message)
+    assert.same({ 404, "No query results for model [UcfProject] 1" },
+      failed(client:update_ucf_project{ id = 1, name = "x" }))
   end)
 
   it("delete removes the project with its streams and results", function()
     assert.truthy(client:delete_ucf_project{ id = PID })
-    assert.equal("DELETE", last_request().method)
-    assert.equal(204, last_request().status)
-    local _, err = client:list_ucf_streams{ pid = PID }
-    assert.equal(404, err.status)
+    assert.same({ "DELETE", "/api/ucf-projects/" .. PID, 204 },
+      support.request_line(last_request()))
+    assert.same({ 404, "No query results for model [UcfProject] " .. PID },
+      failed(client:list_ucf_streams{ pid = PID }))
     assert.same({ 10264 }, ids(assert(client:list_ucf_projects{}).data))
   end)
 end)
@@ -105,20 +100,18 @@ describe("UCF streams", function()
   end)
 
   it("import answers 422 for a stream the BM project does not have", function()
-    local _, err = client:import_ucf_streams{ pid = 10264, from = "BM-CUSTOM",
-      bm_project_id = 17914, bm_stream_ids = { "s-8dLk3v", "s-nope00" } }
-    assert.equal(422, err.status)
-    assert.same({ "The selected bm stream ids.1 is invalid." }, err.errors["bm_stream_ids.1"])
+    assert.same({ 422, { "The selected bm stream ids.1 is invalid." } },
+      refused("bm_stream_ids.1", client:import_ucf_streams{ pid = 10264, from = "BM-CUSTOM",
+        bm_project_id = 17914, bm_stream_ids = { "s-8dLk3v", "s-nope00" } }))
   end)
 
   it("import answers 422 for an unknown BM project and source", function()
-    local _, err = client:import_ucf_streams{ pid = 10264, from = "BM-CUSTOM",
-      bm_project_id = 99, bm_stream_ids = { "s-8dLk3v" } }
-    assert.equal(422, err.status)
-    assert.same({ "The selected bm project id is invalid." }, err.errors.bm_project_id)
-    local _, err2 = unchecked(client, "import_ucf_streams", { pid = 10264, from = "BM-OTHER",
-      bm_project_id = 17914, bm_stream_ids = { "s-8dLk3v" } })
-    assert.same({ "The selected from is invalid." }, err2.errors.from)
+    assert.same({ 422, { "The selected bm project id is invalid." } },
+      refused("bm_project_id", client:import_ucf_streams{ pid = 10264, from = "BM-CUSTOM",
+        bm_project_id = 99, bm_stream_ids = { "s-8dLk3v" } }))
+    assert.same({ 422, { "The selected from is invalid." } },
+      refused("from", unchecked(client, "import_ucf_streams", { pid = 10264, from = "BM-OTHER",
+        bm_project_id = 17914, bm_stream_ids = { "s-8dLk3v" } })))
   end)
 
   it("list paginates the project's streams", function()
@@ -198,19 +191,15 @@ describe("UCF results", function()
   end)
 
   it("get of an unknown result is a 404", function()
-    local _, err = client:get_ucf_result{ pid = PID, ucf_id = 1 }
-    assert.equal(404, err.status)
-    assert.equal("No query results for model [UcfResult] 1", err.message)
+    assert.same({ 404, "No query results for model [UcfResult] 1" },
+      failed(client:get_ucf_result{ pid = PID, ucf_id = 1 }))
   end)
 
   it("details lists each detection, paginated", function()
     local body = assert(client:get_ucf_result_details{ pid = PID, ucf_id = 340336,
       per_page = 3 })
-    local wire = last_request()
-    assert.equal("/api/ucf-projects/" .. PID .. "/results/340336/details", wire.path)
-    assert.equal(4, body.meta.total)
-    assert.equal(3, #body.data)
-    assert.equal(340336, body.data[1].ucf_id)
+    assert.equal("/api/ucf-projects/" .. PID .. "/results/340336/details", last_request().path)
+    assert.same({ 4, 3, 340336 }, { body.meta.total, #body.data, body.data[1].ucf_id })
     assert.matches("^s%-", body.data[1].stream_id)
     assert.matches("^%d%d%d%d%-%d%d%-%d%d %d%d:%d%d:%d%d$", body.data[1].timestamp_utc)
   end)
@@ -219,13 +208,11 @@ describe("UCF results", function()
     local body = assert(client:get_ucf_result_record_url{ pid = PID, ucf_id = 340335,
       extend = 5 })
     local wire = last_request()
-    assert.equal("/api/ucf-projects/" .. PID .. "/results/340335/record", wire.path)
-    assert.equal("extend=5", wire.query)
+    assert.same({ "/api/ucf-projects/" .. PID .. "/results/340335/record", "extend=5" },
+      { wire.path, wire.query })
     assert.equal(131460 + 10000, body.data.duration_ms)
     local status, audio = fetch(body.data.url)
-    assert.equal(200, status)
-    assert.equal("RIFF", audio:sub(1, 4))
-    assert.equal("WAVE", audio:sub(9, 12))
+    assert.same({ 200, "RIFF", "WAVE" }, { status, audio:sub(1, 4), audio:sub(9, 12) })
   end)
 
   it("record_url answers 422 for a negative extend", function()

@@ -3,7 +3,7 @@
 -- table: how the emulator specs reach the emulator's own validation with
 -- values the client refuses before sending (outside an allowed set, a date
 -- of the wrong form).
---   local unchecked = dofile(here .. "unchecked.lua")   -- here: the spec's folder
+--   local unchecked = support.unchecked   -- tests/support.lua
 --   local body, err = unchecked(client, "create_bucket", { region = "mars" })
 local acrcloud = require "acrcloud"
 

@@ -5,13 +5,9 @@
 local acrcloud = require "acrcloud"
 local here = debug.getinfo(1, "S").source:match("^@(.-)[^/]*$")
 local support = dofile(here .. "support.lua")
-local unchecked = dofile(here .. "unchecked.lua")
 
-local TOKEN = "values-spec-token"
-local emu = support.emulator(TOKEN)
-
-setup(emu.start)
-teardown(emu.stop)
+local client
+local emu = support.spec_emulator(_ENV, "values-spec-token", function(c) client = c end)
 
 local function op_of(name)
   for _, op in ipairs(acrcloud.operations) do
@@ -67,9 +63,6 @@ describe("the endpoint table's allowed values", function()
 end)
 
 describe("the client's early errors", function()
-  local client
-  before_each(function() client = emu.new_client() end)
-  after_each(function() client:close() end)
 
   -- A value of the parameter's type that no set holds.
   local function bogus(p)
@@ -186,11 +179,8 @@ describe("the readers of the table", function()
   end)
 
   it("the emulator still answers 422 for a value sent past the client", function()
-    local client = emu.new_client()
-    local _, err = unchecked(client, "create_bd_project", { name = "x", region = "eu-west-9",
-      buckets = { 23 } })
-    client:close()
-    assert.equal(422, err.status)
-    assert.same({ "The selected region is invalid." }, err.errors.region)
+    assert.same({ 422, { "The selected region is invalid." } },
+      support.refused("region", support.unchecked(client, "create_bd_project", { name = "x",
+        region = "eu-west-9", buckets = { 23 } })))
   end)
 end)
