@@ -3,11 +3,8 @@
 -- made on first use (src/response.c).
 local support = dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "support.lua")
 
-local TOKEN = "call-spec-token"
-local emu = support.emulator(TOKEN)
+local emu = support.spec_emulator(_ENV, "call-spec-token")
 local new_client, fault = emu.new_client, emu.fault
-
-emu.hook(_ENV)
 
 -- The message of the error f raises, position included.
 local function raised(f)
@@ -15,6 +12,8 @@ local function raised(f)
   assert.is_false(ok)
   return tostring(err)
 end
+
+local function now() return require("acrcloud.process").now() end
 
 describe("an operation's method", function()
   local THIS = debug.getinfo(1, "S").short_src
@@ -57,10 +56,10 @@ describe("an operation's method", function()
 
   it("keeps to the client's rate limit", function()
     local client = new_client{ max_per_second = 20 }
-    local start = require("acrcloud.process").now()
+    local start = now()
     for _ = 1, 25 do assert(client:list_base_projects{}) end
     -- a bucket of 20 lets the first ones through, then one every 50 ms
-    assert.is_true(require("acrcloud.process").now() - start >= 0.2)
+    assert.is_true(now() - start >= 0.2)
   end)
 end)
 
