@@ -18,6 +18,7 @@ local M = {}
 local acrcloud = require "acrcloud"
 local output = require "acrcloud.shell.output"
 local values = require "acrcloud.shell.values"
+local type_text = require("acrcloud.reference").type_text
 
 M.NAME = "acr"
 
@@ -100,15 +101,6 @@ function M.flag_of(param)
   if param.location == "output" then return M.OUTPUT_FILE_FLAG end
   return param.name
 end
-
--- "integer|string" -> "integer or string"
-local function type_text(t)
-  local parts = {}
-  for word in tostring(t or "string"):gmatch("[^|]+") do parts[#parts + 1] = word end
-  if #parts <= 1 then return parts[1] or "string" end
-  return table.concat(parts, ", ", 1, #parts - 1) .. " or " .. parts[#parts]
-end
-M.type_text = type_text
 
 local LOCATION_TEXT = {
   path = "in the path", query = "in the query", body = "in the body",
