@@ -31,7 +31,7 @@ local function italic(s) return "\\fI" .. esc(s) .. "\\fR" end
 
 -- A page's head: the title line, NAME ("name \- purpose"), then the
 -- SYNOPSIS heading, whose lines the page writes next.
-local function head(out, name, purpose)
+local function page_head(out, name, purpose)
   out[#out + 1] = HEADER
   out[#out + 1] = string.format('.TH %s 1 "" "acrlua %s" "User Commands"', name:upper(),
     acrcloud.version)
@@ -109,7 +109,7 @@ end
 --- The roff text of acr.1.
 function M.acr()
   local out = {}
-  head(out, "acr", "every ACRCloud Console API operation from the shell")
+  page_head(out, "acr", "every ACRCloud Console API operation from the shell")
   out[#out + 1] = bold("acr") .. " [" .. italic("global options") .. "] " .. italic("operation")
     .. " [" .. bold("--") .. italic("parameter value") .. " ...] ["
     .. italic("global options") .. "]"
@@ -233,7 +233,7 @@ M.ACRLUA_OPTIONS = {
 --- The roff text of acrlua.1.
 function M.acrlua()
   local out = {}
-  head(out, "acrlua", "Lua 5.4 with a client for the ACRCloud Console API")
+  page_head(out, "acrlua", "Lua 5.4 with a client for the ACRCloud Console API")
   out[#out + 1] = bold("acrlua") .. " [" .. italic("options") .. "] [" .. italic("script")
     .. " [" .. italic("args") .. "]]"
   out[#out + 1] = ".SH DESCRIPTION"
