@@ -51,7 +51,6 @@ Exit status: 0 written, or current; 1 could not write, or not current
 ]]
 
 local SPEC = {
-  name = NAME,
   usage = "api-reference.lua [-o PATH] [--check]",
   help = HELP,
   options = {

@@ -70,20 +70,18 @@ Progress is shown on stderr when it is a terminal.
 Exit status: 0 success; 1 failure (the project or its channels could not be
 read, or some channel's results could not); 2 bad usage (bad date or zone).
 
-]] .. cli.CONNECTION_HELP
+]]
 
 local SPEC = {
-  name = NAME,
   usage = "export-results.lua [-z ZONE] [-o FILE] [-j N] PROJECT DATE",
   help = HELP,
   options = {
     { "z", "timezone", value = "ZONE" },
     { "o", "output", value = "FILE" },
     { "j", "jobs", value = "N" },
-    { nil, "base-url", value = "URL" },
-    { nil, "profile", value = "NAME" },
   },
   min_args = 2, max_args = 2,
+  connection = true,
 }
 
 -- A cell from a JSON value: null as "", lists joined by "; " (a list of

@@ -35,7 +35,6 @@ Exit status: 0 written, or current; 1 could not write, or not current
 ]]
 
 local SPEC = {
-  name = NAME,
   usage = "gen-docs.lua [--check] [--root DIR]",
   help = HELP,
   options = { { nil, "check" }, { nil, "root", value = "DIR" } },

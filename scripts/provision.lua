@@ -60,18 +60,16 @@ progress (on a terminal) on stderr.
 Exit status: 0 success (plan printed, or changes applied); 1 failure (bad
 config, ambiguous names, API errors); 2 bad usage.
 
-]] .. cli.CONNECTION_HELP
+]]
 
 local SPEC = {
-  name = NAME,
   usage = "provision.lua [options] CONFIG.lua",
   help = HELP,
   options = {
     { nil, "apply" },
-    { nil, "base-url", value = "URL" },
-    { nil, "profile", value = "NAME" },
   },
   min_args = 1, max_args = 1,
+  connection = true,
 }
 
 local RESULT_TYPES = { realtime = 0, delay = 1 }

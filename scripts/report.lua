@@ -101,10 +101,9 @@ Exit status: 0 every good row is on the server (sent now or before);
 2 bad usage; 3 finished, but some rows were bad, rejected by the server, or
 of unknown fate.
 
-]] .. cli.CONNECTION_HELP
+]]
 
 local SPEC = {
-  name = NAME,
   usage = "report.lua [options] PID STREAM_ID FILE.csv",
   help = HELP,
   options = {
@@ -114,10 +113,9 @@ local SPEC = {
     { "n", "dry-run" },
     { nil, "resend-unknown" },
     { nil, "assume-sent" },
-    { nil, "base-url", value = "URL" },
-    { nil, "profile", value = "NAME" },
   },
   min_args = 3, max_args = 3,
+  connection = true,
 }
 
 local EXIT_PARTIAL = 3

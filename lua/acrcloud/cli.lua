@@ -3,7 +3,6 @@
 --
 --   local cli = require "acrcloud.cli"
 --   local opts, args = cli.parse({
---     name = "stats.lua",
 --     usage = "stats.lua [options] PROJECT START END",
 --     help = "...full help text...",
 --     options = {
@@ -11,7 +10,13 @@
 --       { nil, "apply" },                       -- a flag
 --     },
 --     min_args = 3, max_args = 3,
+--     connection = true,
 --   }, arg)
+--
+-- The script's name, in its messages, is the usage's first word (or the
+-- spec's `name`). A script that talks to the API says `connection = true`:
+-- it then takes --base-url URL and --profile NAME as well (see connect),
+-- and its help ends with CONNECTION_HELP.
 --
 -- -h/--help prints the help on stdout and exits 0. A bad option or a wrong
 -- number of arguments prints the usage line and the problem on stderr and
@@ -29,19 +34,34 @@ function M.die(name, msg, code)
   os.exit(code or M.EXIT_FAILURE)
 end
 
+local function name_of(spec)
+  return spec.name or spec.usage:match("^%S+")
+end
+
 local function usage_error(spec, msg)
-  io.stderr:write(spec.name, ": ", msg, "\n", "usage: ", spec.usage, "\n",
-    "Try '", spec.name, " -h' for more information.\n")
+  local name = name_of(spec)
+  io.stderr:write(name, ": ", msg, "\n", "usage: ", spec.usage, "\n",
+    "Try '", name, " -h' for more information.\n")
   os.exit(M.EXIT_USAGE)
 end
+
+-- The options of every script with `connection = true`.
+local CONNECTION_OPTIONS = {
+  { nil, "base-url", value = "URL" },
+  { nil, "profile", value = "NAME" },
+}
 
 --- Parses argv without exiting. Returns opts, args; or nil, message; or
 -- "help" when -h/--help was given.
 function M.try_parse(spec, argv)
   local by_short, by_long = {}, {}
-  for _, o in ipairs(spec.options or {}) do
+  local function add(o)
     if o[1] then by_short[o[1]] = o end
     by_long[o[2]] = o
+  end
+  for _, o in ipairs(spec.options or {}) do add(o) end
+  if spec.connection then
+    for _, o in ipairs(CONNECTION_OPTIONS) do add(o) end
   end
   local opts, args = {}, {}
   local i = 1
@@ -114,7 +134,7 @@ end
 function M.parse(spec, argv)
   local opts, args = M.try_parse(spec, argv or {})
   if opts == "help" then
-    io.stdout:write(spec.help)
+    io.stdout:write(spec.help, spec.connection and M.CONNECTION_HELP or "")
     os.exit(0)
   end
   if not opts then usage_error(spec, args) end
@@ -126,7 +146,7 @@ function M.usage_error(spec, msg)
   usage_error(spec, msg)
 end
 
---- The text the scripts put in their help about the connection.
+--- The end of the help of the scripts with `connection = true`.
 M.CONNECTION_HELP = [[
 Connection:
   ACRCLOUD_ACCESS_TOKEN  the Console API token (never given on the command
