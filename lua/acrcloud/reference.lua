@@ -284,9 +284,10 @@ local function names_at(op, location)
   return out
 end
 
--- The areas in the order their first operation appears, each with its
--- operations in table order.
-local function group(operations)
+--- The areas of `operations`, { name =, ops = }, in the order their first
+-- operation appears, each with its operations in table order. (Also acr's
+-- help and man pages.)
+function M.areas(operations)
   local areas, by_name = {}, {}
   for _, op in ipairs(operations) do
     local name = op.area or "Other"
@@ -452,7 +453,7 @@ end
 --- The whole reference, as Markdown text ending in one newline.
 function M.render(operations)
   operations = operations or require("acrcloud").operations
-  local areas = group(operations)
+  local areas = M.areas(operations)
   local out = {}
   write_header(out, operations, areas)
   for _, area in ipairs(areas) do

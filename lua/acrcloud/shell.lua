@@ -18,7 +18,8 @@ local M = {}
 local acrcloud = require "acrcloud"
 local output = require "acrcloud.shell.output"
 local values = require "acrcloud.shell.values"
-local type_text = require("acrcloud.reference").type_text
+local reference = require "acrcloud.reference"
+local type_text = reference.type_text
 
 M.NAME = "acr"
 
@@ -229,19 +230,7 @@ local function add_params(cmd, op)
 end
 
 -- The areas in the order of their first operation.
-local function areas()
-  local list, by_name = {}, {}
-  for _, op in ipairs(acrcloud.operations) do
-    local a = by_name[op.area or "Other"]
-    if not a then
-      a = { name = op.area or "Other", ops = {} }
-      by_name[a.name] = a
-      list[#list + 1] = a
-    end
-    a.ops[#a.ops + 1] = op
-  end
-  return list
-end
+local function areas() return reference.areas(acrcloud.operations) end
 M.areas = areas
 
 --- The whole command line, as an argparse parser. Commands: every
