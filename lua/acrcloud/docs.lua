@@ -9,24 +9,31 @@ local M = {}
 -- root.
 M.COMMAND = "build/acrlua scripts/gen-docs.lua"
 
---- The committed files: { path (from the repository's root), render =
--- function() -> text }.
-function M.files()
-  local manpage = require "acrcloud.manpage"
-  return {
-    { path = "lua/acrcloud/doc/acr.1", render = manpage.acr },
-    { path = "lua/acrcloud/doc/acrlua.1", render = manpage.acrlua },
-  }
+-- Every generated file: its path (from the repository's root; an addon
+-- file's from the addon folder), and the module and function that render it.
+local FILES = {
+  { "lua/acrcloud/doc/acr.1", "acrcloud.manpage", "acr" },
+  { "lua/acrcloud/doc/acrlua.1", "acrcloud.manpage", "acrlua" },
+  { "config.json", "acrcloud.annotations", "config", addon = true },
+  { "library/acrcloud.lua", "acrcloud.annotations", "library", addon = true },
+}
+
+local function files(addon)
+  local out = {}
+  for _, f in ipairs(FILES) do
+    if (f.addon or false) == addon then
+      out[#out + 1] = { path = f[1], render = require(f[2])[f[3]] }
+    end
+  end
+  return out
 end
 
+--- The committed files: { path (from the repository's root), render =
+-- function() -> text }.
+function M.files() return files(false) end
+
 --- The addon folder's files, their paths from the folder.
-function M.addon_files()
-  local annotations = require "acrcloud.annotations"
-  return {
-    { path = "config.json", render = annotations.config },
-    { path = "library/acrcloud.lua", render = annotations.library },
-  }
-end
+function M.addon_files() return files(true) end
 
 --- The repository's root, from the path of a script in its scripts/
 -- folder (arg[0]): "." when it runs as scripts/NAME.lua from the root, so
