@@ -63,7 +63,6 @@ config, ambiguous names, API errors); 2 bad usage.
 ]]
 
 local SPEC = {
-  usage = "provision.lua [options] CONFIG.lua",
   help = HELP,
   options = {
     { nil, "apply" },

@@ -104,7 +104,6 @@ of unknown fate.
 ]]
 
 local SPEC = {
-  usage = "report.lua [options] PID STREAM_ID FILE.csv",
   help = HELP,
   options = {
     { "z", "timezone", value = "ZONE" },

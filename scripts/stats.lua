@@ -36,7 +36,6 @@ usage (bad dates, unknown format).
 ]]
 
 local SPEC = {
-  usage = "stats.lua [options] PROJECT START END",
   help = HELP,
   options = {
     { "o", "output", value = "FORMAT" },

@@ -3,8 +3,8 @@
 --
 --   local cli = require "acrcloud.cli"
 --   local opts, args = cli.parse({
---     usage = "stats.lua [options] PROJECT START END",
---     help = "...full help text...",
+--     usage = "stats.lua [-o FORMAT] PROJECT START END",  -- default: the help's
+--     help = "usage: stats.lua [options] PROJECT START END\n...",
 --     options = {
 --       { "o", "output", value = "FORMAT" },   -- takes a value
 --       { nil, "apply" },                       -- a flag
@@ -13,10 +13,11 @@
 --     connection = true,
 --   }, arg)
 --
--- The script's name, in its messages, is the usage's first word (or the
--- spec's `name`). A script that talks to the API says `connection = true`:
--- it then takes --base-url URL and --profile NAME as well (see connect),
--- and its help ends with CONNECTION_HELP.
+-- The usage line, in messages about bad usage, is the help's first line
+-- without "usage: " unless the spec gives one; the script's name is its
+-- first word unless the spec gives a `name`. A script that talks to the
+-- API says `connection = true`: it then takes --base-url URL and --profile
+-- NAME as well (see connect), and its help ends with CONNECTION_HELP.
 --
 -- -h/--help prints the help on stdout and exits 0. A bad option or a wrong
 -- number of arguments prints the usage line and the problem on stderr and
@@ -34,13 +35,18 @@ function M.die(name, msg, code)
   os.exit(code or M.EXIT_FAILURE)
 end
 
+-- The usage line: the spec's, else the help's first line ("usage: ...").
+local function usage_of(spec)
+  return spec.usage or spec.help:match("^usage: ([^\n]*)")
+end
+
 local function name_of(spec)
-  return spec.name or spec.usage:match("^%S+")
+  return spec.name or usage_of(spec):match("^%S+")
 end
 
 local function usage_error(spec, msg)
   local name = name_of(spec)
-  io.stderr:write(name, ": ", msg, "\n", "usage: ", spec.usage, "\n",
+  io.stderr:write(name, ": ", msg, "\n", "usage: ", usage_of(spec), "\n",
     "Try '", name, " -h' for more information.\n")
   os.exit(M.EXIT_USAGE)
 end
