@@ -378,7 +378,7 @@ local function main(argv)
   local reader, open_err = csv.open(path)
   if not reader then cli.die(NAME, open_err) end
 
-  -- Read the header (and, on a terminal, count rows for the progress line).
+  -- The header first: a file without a good one stops the run here.
   local ok, header_rec = pcall(reader.read, reader)
   if not ok then cli.die(NAME, header_rec) end
   if not header_rec then cli.die(NAME, path .. ": the file is empty (no header row)") end
