@@ -91,7 +91,7 @@ local function text(value)
   if type(value) == "table" then
     local parts = {}
     for _, item in ipairs(value) do
-      local s = type(item) == "table" and text(item.name) or text(item)
+      local s = text(rc.name(item))
       if s ~= "" then parts[#parts + 1] = s end
     end
     return table.concat(parts, "; ")
@@ -99,11 +99,8 @@ local function text(value)
   return rc.text(value)
 end
 
--- A name that may come as a string or as {name = ...}.
-local function name_of(value)
-  if type(value) == "table" then return text(value.name) end
-  return text(value)
-end
+-- An album or a label: a string, or { name = ... }.
+local function name_of(value) return text(rc.name(value)) end
 
 local function external_id(item, key)
   local ids = type(item.external_ids) == "table" and item.external_ids or {}
