@@ -8,19 +8,9 @@ local reference = require "acrcloud.reference"
 
 local NAME = "api-reference.lua"
 
--- The repository's root, from where this script lives, so that the default
--- path is right whatever the current directory is.
-local function repo_root()
-  local script = arg and arg[0] or ""
-  local dir = script:match("^(.*)/[^/]*$") or "."
-  if dir == "scripts" then return "." end
-  local parent = dir:match("^(.*)/scripts$")
-  if parent then return parent == "" and "/" or parent end
-  return dir .. "/.."
-end
-
+-- In the repository this script lives in, whatever the current directory.
 local function default_path()
-  local root = repo_root()
+  local root = require("acrcloud.docs").root(arg and arg[0])
   if root == "." then return reference.PATH end
   return root:gsub("/$", "") .. "/" .. reference.PATH
 end
@@ -51,7 +41,6 @@ Exit status: 0 written, or current; 1 could not write, or not current
 ]]
 
 local SPEC = {
-  name = NAME,
   usage = "api-reference.lua [-o PATH] [--check]",
   help = HELP,
   options = {

@@ -46,6 +46,9 @@ ACR=$(dirname "$ACRLUA")/acr
 work=$(mktemp -d)
 emu_pid=
 recv_pid=
+# The emulator's URL and the receiver's (set by start).
+url=
+recv_url=
 cleanup() {
   for pid in $emu_pid $recv_pid; do
     kill "$pid" 2>/dev/null || true
@@ -69,6 +72,23 @@ first_line() {
   printf '%s' "$line"
 }
 
+# start PID_VAR URL_VAR NAME WHAT COMMAND...: runs a server's COMMAND in the
+# background, its output in $work/NAME.out and NAME.err; sets PID_VAR to its
+# pid (for cleanup) and URL_VAR to the first line it prints (its URL), or
+# stops the demo saying that WHAT did not start.
+start() {
+  local pid_var=$1 url_var=$2 name=$3 what=$4
+  shift 4
+  "$@" >"$work/$name.out" 2>"$work/$name.err" &
+  printf -v "$pid_var" '%s' "$!"
+  printf -v "$url_var" '%s' "$(first_line "$work/$name.out" "$!")"
+  if [ -z "${!url_var}" ]; then
+    echo "demo.sh: $what did not start:" >&2
+    cat "$work/$name.err" >&2
+    exit 1
+  fi
+}
+
 # Prints a command as the user would type it, then runs it.
 show() {
   printf '\n$ acrlua'
@@ -78,29 +98,15 @@ show() {
 }
 
 token="demo-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
-"$ACRLUA" scripts/emulator.lua --port 0 --token "$token" --lifetime 600 --quiet \
-  >"$work/emulator.out" 2>"$work/emulator.err" &
-emu_pid=$!
-url=$(first_line "$work/emulator.out" "$emu_pid")
-if [ -z "$url" ]; then
-  echo "demo.sh: the emulator did not start:" >&2
-  cat "$work/emulator.err" >&2
-  exit 1
-fi
+start emu_pid url emulator "the emulator" \
+  "$ACRLUA" scripts/emulator.lua --port 0 --token "$token" --lifetime 600 --quiet
 export ACRCLOUD_ACCESS_TOKEN="$token" ACRCLOUD_BASE_URL="$url"
 echo "Emulator of the ACRCloud Console API running at $url"
 
 # The callback receiver, storing into SQLite in the temporary directory.
 db="sqlite:$work/callbacks.db"
-"$ACRLUA" scripts/receive-callbacks.lua --listen 127.0.0.1:0 --db "$db" --lifetime 600 \
-  >"$work/receiver.out" 2>"$work/receiver.err" &
-recv_pid=$!
-recv_url=$(first_line "$work/receiver.out" "$recv_pid")
-if [ -z "$recv_url" ]; then
-  echo "demo.sh: the callback receiver did not start:" >&2
-  cat "$work/receiver.err" >&2
-  exit 1
-fi
+start recv_pid recv_url receiver "the callback receiver" \
+  "$ACRLUA" scripts/receive-callbacks.lua --listen 127.0.0.1:0 --db "$db" --lifetime 600
 echo "Callback receiver running at $recv_url"
 
 # The sample account, its callback URLs pointed at the receiver (filed

@@ -70,20 +70,18 @@ Progress is shown on stderr when it is a terminal.
 Exit status: 0 success; 1 failure (the project or its channels could not be
 read, or some channel's results could not); 2 bad usage (bad date or zone).
 
-]] .. cli.CONNECTION_HELP
+]]
 
 local SPEC = {
-  name = NAME,
   usage = "export-results.lua [-z ZONE] [-o FILE] [-j N] PROJECT DATE",
   help = HELP,
   options = {
     { "z", "timezone", value = "ZONE" },
     { "o", "output", value = "FILE" },
     { "j", "jobs", value = "N" },
-    { nil, "base-url", value = "URL" },
-    { nil, "profile", value = "NAME" },
   },
   min_args = 2, max_args = 2,
+  connection = true,
 }
 
 -- A cell from a JSON value: null as "", lists joined by "; " (a list of
@@ -93,7 +91,7 @@ local function text(value)
   if type(value) == "table" then
     local parts = {}
     for _, item in ipairs(value) do
-      local s = type(item) == "table" and text(item.name) or text(item)
+      local s = text(rc.name(item))
       if s ~= "" then parts[#parts + 1] = s end
     end
     return table.concat(parts, "; ")
@@ -101,11 +99,8 @@ local function text(value)
   return rc.text(value)
 end
 
--- A name that may come as a string or as {name = ...}.
-local function name_of(value)
-  if type(value) == "table" then return text(value.name) end
-  return text(value)
-end
+-- An album or a label: a string, or { name = ... }.
+local function name_of(value) return text(rc.name(value)) end
 
 local function external_id(item, key)
   local ids = type(item.external_ids) == "table" and item.external_ids or {}

@@ -26,18 +26,16 @@ Options:
 The table goes to stdout; errors go to stderr.
 Exit status: 0 success; 1 failure (API error, no token); 2 bad usage.
 
-]] .. cli.CONNECTION_HELP
+]]
 
 local SPEC = {
-  name = NAME,
   usage = "list-projects.lua [-r REGION] [--base-url URL] [--profile NAME]",
   help = HELP,
   options = {
     { "r", "region", value = "REGION" },
-    { nil, "base-url", value = "URL" },
-    { nil, "profile", value = "NAME" },
   },
   min_args = 0, max_args = 0,
+  connection = true,
 }
 
 local COLUMNS = { "KIND", "ID", "NAME", "REGION", "TYPE", "BUCKETS" }

@@ -60,18 +60,15 @@ progress (on a terminal) on stderr.
 Exit status: 0 success (plan printed, or changes applied); 1 failure (bad
 config, ambiguous names, API errors); 2 bad usage.
 
-]] .. cli.CONNECTION_HELP
+]]
 
 local SPEC = {
-  name = NAME,
-  usage = "provision.lua [options] CONFIG.lua",
   help = HELP,
   options = {
     { nil, "apply" },
-    { nil, "base-url", value = "URL" },
-    { nil, "profile", value = "NAME" },
   },
   min_args = 1, max_args = 1,
+  connection = true,
 }
 
 local RESULT_TYPES = { realtime = 0, delay = 1 }
@@ -242,62 +239,58 @@ local function plan_base(want, have, actions, problems, uptodate)
     op = "update_base_project", params = params, fields = fields }
 end
 
--- setting_diff(p, key) -> cur, fields, cmp: for comparing one callback
--- setting of a BD project (p.config[key]; p is nil for a project still to
--- be created, and cur then {}) with the config. cmp(label, old, new) adds
--- to fields each value the config sets that differs (every one, for a new
--- project). An existing project's setting must also be enabled.
-local function setting_diff(p, key)
-  local cur = p and type(p.config) == "table" and p.config[key] or {}
-  local fields = {}
+local function same(v) return v end
+
+-- The two callback settings of a BD project: the config's key, the API's
+-- (in the project's config), the operation that sets it, and its fields:
+-- the config's name, the API's, the operation's parameter; `read` gives
+-- the API's value as the config spells it (default num), `write` the
+-- config's value as the operation takes it (default as it is).
+local BD_SETTINGS = {
+  { config = "result_callback", api = "callback_result", verb = "callback",
+    what = "result callback", op = "set_bd_project_result_callback",
+    fields = {
+      { "url", "diy_url", "result_callback_url", read = same },
+      { "send_noresult", "diy_send_noresult", "result_callback_send_noresult",
+        read = function(v) return noresult_name(num(v)) end,
+        write = function(v) return v and 1 or 0 end },
+      { "send_type", "diy_send_type", "result_callback_send_type" },
+      { "result_type", "diy_result_type", "result_callback_result_type",
+        read = function(v) return RESULT_TYPE_NAMES[num(v)] or num(v) end,
+        write = function(v) return RESULT_TYPES[v] end },
+    } },
+  { config = "state_notification", api = "callback_state", verb = "state",
+    what = "state notification", op = "set_bd_project_state_notification",
+    fields = {
+      { "url", "url", "state_callback_url", read = same },
+      { "send_type", "send_type", "state_callback_type" },
+    } },
+}
+
+-- The action that makes one setting (of BD_SETTINGS) of project p what the
+-- config entry `want` says, or nil when the account already matches or the
+-- config leaves it alone. p is nil for a project still to be created (its
+-- id is filled in when applying): then every value the config sets is
+-- shown. An existing project's setting must also be enabled.
+local function setting_action(setting, want, p)
+  local wanted = want[setting.config]
+  if not wanted then return nil end
+  local cur = p and type(p.config) == "table" and p.config[setting.api] or {}
+  local fields, params = {}, {}
   local function cmp(label, old, new)
     if new ~= nil and (p == nil or old ~= new) then
       fields[#fields + 1] = { label, p and old, new }
     end
   end
   if p then cmp("enabled", num(cur.enabled), 1) end
-  return cur, fields, cmp
-end
-
--- The result-callback action for a BD project (id may be nil: set after
--- creation), or nil when the account already matches.
-local function callback_action(want, p, name)
-  local rc = want.result_callback
-  if not rc then return nil end
-  local cur, fields, cmp = setting_diff(p, "callback_result")
-  cmp("url", cur.diy_url, rc.url)
-  if rc.send_noresult ~= nil then
-    cmp("send_noresult", noresult_name(num(cur.diy_send_noresult)), rc.send_noresult)
-  end
-  cmp("send_type", num(cur.diy_send_type), rc.send_type)
-  if rc.result_type then
-    local n = num(cur.diy_result_type)
-    cmp("result_type", RESULT_TYPE_NAMES[n] or n, rc.result_type)
+  for _, f in ipairs(setting.fields) do
+    local key, api_key, param = f[1], f[2], f[3]
+    cmp(key, (f.read or num)(cur[api_key]), wanted[key])
+    if wanted[key] ~= nil then params[param] = (f.write or same)(wanted[key]) end
   end
   if #fields == 0 then return nil end
-  local params = { result_callback_url = rc.url }
-  if rc.send_noresult ~= nil then
-    params.result_callback_send_noresult = rc.send_noresult and 1 or 0
-  end
-  if rc.send_type then params.result_callback_send_type = rc.send_type end
-  if rc.result_type then params.result_callback_result_type = RESULT_TYPES[rc.result_type] end
-  return { verb = "callback", kind = "Broadcast Database project", name = name,
-    id = p and p.id, op = "set_bd_project_result_callback", params = params, fields = fields,
-    what = "result callback" }
-end
-
-local function state_action(want, p, name)
-  local sn = want.state_notification
-  if not sn then return nil end
-  local cur, fields, cmp = setting_diff(p, "callback_state")
-  cmp("url", cur.url, sn.url)
-  cmp("send_type", num(cur.send_type), sn.send_type)
-  if #fields == 0 then return nil end
-  local params = { state_callback_url = sn.url }
-  if sn.send_type then params.state_callback_type = sn.send_type end
-  return { verb = "state", kind = "Broadcast Database project", name = name, id = p and p.id,
-    op = "set_bd_project_state_notification", params = params, fields = fields,
-    what = "state notification" }
+  return { verb = setting.verb, kind = "Broadcast Database project", name = want.name,
+    id = p and p.id, op = setting.op, params = params, fields = fields, what = setting.what }
 end
 
 local function plan_bd(want, have, actions, problems, uptodate)
@@ -309,8 +302,9 @@ local function plan_bd(want, have, actions, problems, uptodate)
       params = { name = want.name, region = want.region, buckets = want.buckets },
       fields = { { "region", nil, want.region }, { "buckets", nil, want.buckets } } }
     -- The callbacks need the new project's id: filled in when applying.
-    actions[#actions + 1] = callback_action(want, nil, want.name)
-    actions[#actions + 1] = state_action(want, nil, want.name)
+    for _, setting in ipairs(BD_SETTINGS) do
+      actions[#actions + 1] = setting_action(setting, want, nil)
+    end
     return
   end
   check_region("Broadcast Database project", want, p, problems)
@@ -322,8 +316,9 @@ local function plan_bd(want, have, actions, problems, uptodate)
       params = { id = p.id, buckets = want.buckets },
       fields = { { "buckets", have_buckets, want_buckets } } }
   end
-  actions[#actions + 1] = callback_action(want, p, want.name)
-  actions[#actions + 1] = state_action(want, p, want.name)
+  for _, setting in ipairs(BD_SETTINGS) do
+    actions[#actions + 1] = setting_action(setting, want, p)
+  end
   if #actions == n then
     uptodate[#uptodate + 1] = string.format("Broadcast Database project %q (id %s)", want.name,
       p.id)

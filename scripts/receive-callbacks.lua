@@ -85,7 +85,6 @@ export written); 1 failure (cannot listen, cannot open the database);
 ]]
 
 local SPEC = {
-  name = NAME,
   usage = "receive-callbacks.lua [--listen HOST:PORT] [--db URL] | --export DATE [-z ZONE]",
   help = HELP,
   options = {

@@ -101,11 +101,9 @@ Exit status: 0 every good row is on the server (sent now or before);
 2 bad usage; 3 finished, but some rows were bad, rejected by the server, or
 of unknown fate.
 
-]] .. cli.CONNECTION_HELP
+]]
 
 local SPEC = {
-  name = NAME,
-  usage = "report.lua [options] PID STREAM_ID FILE.csv",
   help = HELP,
   options = {
     { "z", "timezone", value = "ZONE" },
@@ -114,10 +112,9 @@ local SPEC = {
     { "n", "dry-run" },
     { nil, "resend-unknown" },
     { nil, "assume-sent" },
-    { nil, "base-url", value = "URL" },
-    { nil, "profile", value = "NAME" },
   },
   min_args = 3, max_args = 3,
+  connection = true,
 }
 
 local EXIT_PARTIAL = 3
@@ -381,7 +378,7 @@ local function main(argv)
   local reader, open_err = csv.open(path)
   if not reader then cli.die(NAME, open_err) end
 
-  -- Read the header (and, on a terminal, count rows for the progress line).
+  -- The header first: a file without a good one stops the run here.
   local ok, header_rec = pcall(reader.read, reader)
   if not ok then cli.die(NAME, header_rec) end
   if not header_rec then cli.die(NAME, path .. ": the file is empty (no header row)") end

@@ -33,19 +33,16 @@ JSON output is {"project": ID, "start": ..., "end": ..., "columns": [...],
 Exit status: 0 success; 1 failure (API error, unknown project); 2 bad
 usage (bad dates, unknown format).
 
-]] .. cli.CONNECTION_HELP
+]]
 
 local SPEC = {
-  name = NAME,
-  usage = "stats.lua [options] PROJECT START END",
   help = HELP,
   options = {
     { "o", "output", value = "FORMAT" },
     { nil, "no-totals" },
-    { nil, "base-url", value = "URL" },
-    { nil, "profile", value = "NAME" },
   },
   min_args = 3, max_args = 3,
+  connection = true,
 }
 
 local FORMATS = { table = true, csv = true, json = true }

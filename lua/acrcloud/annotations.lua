@@ -9,8 +9,10 @@
 --   annotations.library()   --> text of library/acrcloud.lua
 --   annotations.config()    --> text of the addon's config.json
 --
--- Installed as a LuaLS addon folder: <datadir>/acrlua/luals/acrcloud/
--- (config.json and library/acrcloud.lua); add its parent to
+-- Written by the build (scripts/gen-docs.lua --addon) into
+-- build/luals/acrcloud and installed as a LuaLS addon folder:
+-- <datadir>/acrlua/luals/acrcloud/ (config.json and
+-- library/acrcloud.lua); add its parent to
 -- "Lua.workspace.userThirdParty", or the library folder to
 -- "Lua.workspace.library".
 local M = {}

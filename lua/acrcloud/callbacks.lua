@@ -48,6 +48,7 @@
 -- Optional fields absent from the post are nil in the event.
 local acrcloud = require "acrcloud"
 local form = require "acrcloud.form"
+local named = require("acrcloud.results_csv").name
 
 local M = {}
 
@@ -163,17 +164,14 @@ local function names(list)
   local out = {}
   if not is_list(list) then return out end
   for _, item in ipairs(list) do
-    local s = type(item) == "table" and text(item.name) or text(item)
+    local s = text(named(item))
     if s and s ~= "" then out[#out + 1] = s end
   end
   return out
 end
 
--- A value that may be a string or { name = ... }.
-local function name_of(v)
-  if type(v) == "table" then return text(v.name) end
-  return text(v)
-end
+-- A title, an album or a label: a string, or { name = ... }.
+local function name_of(v) return text(named(v)) end
 
 -- external_ids.isrc and friends: a string or a list of strings, also found
 -- at the item's top level.

@@ -3,15 +3,21 @@
 --
 --   local cli = require "acrcloud.cli"
 --   local opts, args = cli.parse({
---     name = "stats.lua",
---     usage = "stats.lua [options] PROJECT START END",
---     help = "...full help text...",
+--     usage = "stats.lua [-o FORMAT] PROJECT START END",  -- default: the help's
+--     help = "usage: stats.lua [options] PROJECT START END\n...",
 --     options = {
 --       { "o", "output", value = "FORMAT" },   -- takes a value
 --       { nil, "apply" },                       -- a flag
 --     },
 --     min_args = 3, max_args = 3,
+--     connection = true,
 --   }, arg)
+--
+-- The usage line, in messages about bad usage, is the help's first line
+-- without "usage: " unless the spec gives one; the script's name is its
+-- first word unless the spec gives a `name`. A script that talks to the
+-- API says `connection = true`: it then takes --base-url URL and --profile
+-- NAME as well (see connect), and its help ends with CONNECTION_HELP.
 --
 -- -h/--help prints the help on stdout and exits 0. A bad option or a wrong
 -- number of arguments prints the usage line and the problem on stderr and
@@ -29,19 +35,39 @@ function M.die(name, msg, code)
   os.exit(code or M.EXIT_FAILURE)
 end
 
+-- The usage line: the spec's, else the help's first line ("usage: ...").
+local function usage_of(spec)
+  return spec.usage or spec.help:match("^usage: ([^\n]*)")
+end
+
+local function name_of(spec)
+  return spec.name or usage_of(spec):match("^%S+")
+end
+
 local function usage_error(spec, msg)
-  io.stderr:write(spec.name, ": ", msg, "\n", "usage: ", spec.usage, "\n",
-    "Try '", spec.name, " -h' for more information.\n")
+  local name = name_of(spec)
+  io.stderr:write(name, ": ", msg, "\n", "usage: ", usage_of(spec), "\n",
+    "Try '", name, " -h' for more information.\n")
   os.exit(M.EXIT_USAGE)
 end
+
+-- The options of every script with `connection = true`.
+local CONNECTION_OPTIONS = {
+  { nil, "base-url", value = "URL" },
+  { nil, "profile", value = "NAME" },
+}
 
 --- Parses argv without exiting. Returns opts, args; or nil, message; or
 -- "help" when -h/--help was given.
 function M.try_parse(spec, argv)
   local by_short, by_long = {}, {}
-  for _, o in ipairs(spec.options or {}) do
+  local function add(o)
     if o[1] then by_short[o[1]] = o end
     by_long[o[2]] = o
+  end
+  for _, o in ipairs(spec.options or {}) do add(o) end
+  if spec.connection then
+    for _, o in ipairs(CONNECTION_OPTIONS) do add(o) end
   end
   local opts, args = {}, {}
   local i = 1
@@ -114,7 +140,7 @@ end
 function M.parse(spec, argv)
   local opts, args = M.try_parse(spec, argv or {})
   if opts == "help" then
-    io.stdout:write(spec.help)
+    io.stdout:write(spec.help, spec.connection and M.CONNECTION_HELP or "")
     os.exit(0)
   end
   if not opts then usage_error(spec, args) end
@@ -126,7 +152,7 @@ function M.usage_error(spec, msg)
   usage_error(spec, msg)
 end
 
---- The text the scripts put in their help about the connection.
+--- The end of the help of the scripts with `connection = true`.
 M.CONNECTION_HELP = [[
 Connection:
   ACRCLOUD_ACCESS_TOKEN  the Console API token (never given on the command

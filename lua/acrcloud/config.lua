@@ -106,80 +106,76 @@ local function join(list)
   return table.concat(parts, ", ")
 end
 
+-- A schema of `doc`: a value that `accepts` refuses is "expected <doc>,
+-- got ..."; the others go to check(value, path, errors) for the rest.
+local function typed(doc, accepts, check)
+  return {
+    doc = doc,
+    check = function(value, path, errors)
+      if not accepts(value) then
+        add(errors, path, "expected " .. doc .. ", got " .. describe(value))
+        return nil
+      end
+      return check(value, path, errors)
+    end,
+  }
+end
+
+local function is_string(value) return type(value) == "string" end
+local function is_integral(value) return type(value) == "number" and math.tointeger(value) end
+local function is_boolean(value) return type(value) == "boolean" end
+local function is_table(value) return type(value) == "table" end
+
 --- A string. opts: enum (list), what (noun for enum errors, e.g. "region"),
 -- nonempty, url (http or https URL), max (length).
 function M.string(opts)
   opts = opts or {}
-  return {
-    doc = opts.doc or "a string",
-    check = function(value, path, errors)
-      if type(value) ~= "string" then
-        add(errors, path, "expected " .. (opts.doc or "a string") .. ", got " .. describe(value))
-        return nil
+  return typed(opts.doc or "a string", is_string, function(value, path, errors)
+    if opts.enum then
+      for _, v in ipairs(opts.enum) do
+        if v == value then return value end
       end
-      if opts.enum then
-        for _, v in ipairs(opts.enum) do
-          if v == value then return value end
-        end
-        add(errors, path, string.format("unknown %s %q (expected one of %s)",
-          opts.what or "value", value, join(opts.enum)))
-        return nil
-      end
-      if opts.nonempty and value == "" then
-        add(errors, path, "must not be empty")
-        return nil
-      end
-      if opts.trimmed and value ~= value:match("^%s*(.-)%s*$") then
-        add(errors, path, string.format("%q has leading or trailing spaces", value))
-        return nil
-      end
-      if opts.max and #value > opts.max then
-        add(errors, path, "longer than " .. opts.max .. " bytes")
-        return nil
-      end
-      local is_url = value:match("^https?://[%w%-%.%[%]:]+[/?#]?") and not value:find("[%s%c]")
-      if opts.url and not is_url then
-        add(errors, path, string.format("%q is not an http(s) URL", value))
-        return nil
-      end
-      return value
-    end,
-  }
+      add(errors, path, string.format("unknown %s %q (expected one of %s)",
+        opts.what or "value", value, join(opts.enum)))
+      return nil
+    end
+    if opts.nonempty and value == "" then
+      add(errors, path, "must not be empty")
+      return nil
+    end
+    if opts.trimmed and value ~= value:match("^%s*(.-)%s*$") then
+      add(errors, path, string.format("%q has leading or trailing spaces", value))
+      return nil
+    end
+    if opts.max and #value > opts.max then
+      add(errors, path, "longer than " .. opts.max .. " bytes")
+      return nil
+    end
+    local is_url = value:match("^https?://[%w%-%.%[%]:]+[/?#]?") and not value:find("[%s%c]")
+    if opts.url and not is_url then
+      add(errors, path, string.format("%q is not an http(s) URL", value))
+      return nil
+    end
+    return value
+  end)
 end
 
 --- An integer (an integral float such as 3.0 counts). opts: min, max.
 function M.integer(opts)
   opts = opts or {}
-  local doc = opts.doc or "an integer"
-  return {
-    doc = doc,
-    check = function(value, path, errors)
-      local i = type(value) == "number" and math.tointeger(value)
-      if not i then
-        add(errors, path, "expected " .. doc .. ", got " .. describe(value))
-        return nil
-      end
-      if (opts.min and i < opts.min) or (opts.max and i > opts.max) then
-        add(errors, path, string.format("%d is out of range (%s to %s)", i,
-          opts.min or "-inf", opts.max or "inf"))
-        return nil
-      end
-      return i
-    end,
-  }
+  return typed(opts.doc or "an integer", is_integral, function(value, path, errors)
+    local i = math.tointeger(value)
+    if (opts.min and i < opts.min) or (opts.max and i > opts.max) then
+      add(errors, path, string.format("%d is out of range (%s to %s)", i,
+        opts.min or "-inf", opts.max or "inf"))
+      return nil
+    end
+    return i
+  end)
 end
 
 function M.boolean()
-  return {
-    doc = "true or false",
-    check = function(value, path, errors)
-      if type(value) ~= "boolean" then
-        add(errors, path, "expected true or false, got " .. describe(value))
-        return nil
-      end
-      return value
-    end,
-  }
+  return typed("true or false", is_boolean, function(value) return value end)
 end
 
 -- Whether t is a sequence 1..n with no other keys; also returns n.
@@ -194,42 +190,35 @@ end
 function M.array(item, opts)
   opts = opts or {}
   local doc = opts.doc or ("a list of " .. item.doc)
-  return {
-    doc = doc,
-    check = function(value, path, errors)
-      if type(value) ~= "table" then
-        add(errors, path, "expected " .. doc .. ", got " .. describe(value))
-        return nil
-      end
-      local is_seq, n = sequence(value)
-      if not is_seq then
-        for k in pairs(value) do
-          if math.type(k) ~= "integer" or k < 1 or k > n then
-            add(errors, path, "expected " .. doc .. ", but it has the key " .. describe(k))
-            return nil
-          end
+  return typed(doc, is_table, function(value, path, errors)
+    local is_seq, n = sequence(value)
+    if not is_seq then
+      for k in pairs(value) do
+        if math.type(k) ~= "integer" or k < 1 or k > n then
+          add(errors, path, "expected " .. doc .. ", but it has the key " .. describe(k))
+          return nil
         end
       end
-      if opts.min and n < opts.min then
-        add(errors, path, string.format("needs at least %d item(s)", opts.min))
-        return nil
-      end
-      local out, seen = {}, {}
-      for i = 1, n do
-        local sub = path .. "[" .. i .. "]"
-        local v = item.check(value[i], sub, errors)
-        if v ~= nil and opts.unique then
-          local key = type(v) == "string" and v:lower() or v
-          if seen[key] then
-            add(errors, sub, string.format("duplicate of %s[%d]", path, seen[key]))
-          end
-          seen[key] = seen[key] or i
+    end
+    if opts.min and n < opts.min then
+      add(errors, path, string.format("needs at least %d item(s)", opts.min))
+      return nil
+    end
+    local out, seen = {}, {}
+    for i = 1, n do
+      local sub = path .. "[" .. i .. "]"
+      local v = item.check(value[i], sub, errors)
+      if v ~= nil and opts.unique then
+        local key = type(v) == "string" and v:lower() or v
+        if seen[key] then
+          add(errors, sub, string.format("duplicate of %s[%d]", path, seen[key]))
         end
-        out[i] = v
+        seen[key] = seen[key] or i
       end
-      return out
-    end,
-  }
+      out[i] = v
+    end
+    return out
+  end)
 end
 
 --- A table with named fields. opts: fields (name -> schema), required (list
@@ -238,40 +227,32 @@ function M.record(opts)
   local names = {}
   for k in pairs(opts.fields) do names[#names + 1] = k end
   table.sort(names)
-  local doc = opts.doc or "a table"
-  return {
-    doc = doc,
-    check = function(value, path, errors)
-      if type(value) ~= "table" then
-        add(errors, path, "expected " .. doc .. ", got " .. describe(value))
-        return nil
+  return typed(opts.doc or "a table", is_table, function(value, path, errors)
+    local function field_path(k) return (path ~= "" and path .. "." or "") .. k end
+    local keys = {}
+    for k in pairs(value) do keys[#keys + 1] = k end
+    table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+    for _, k in ipairs(keys) do
+      if type(k) ~= "string" then
+        add(errors, path, "unexpected list item or non-name key " .. describe(k)
+          .. " (expected named keys: " .. join(names) .. ")")
+      elseif not opts.fields[k] then
+        add(errors, field_path(k), "unknown key (expected one of " .. join(names) .. ")")
       end
-      local keys = {}
-      for k in pairs(value) do keys[#keys + 1] = k end
-      table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
-      for _, k in ipairs(keys) do
-        if type(k) ~= "string" then
-          add(errors, path, "unexpected list item or non-name key " .. describe(k)
-            .. " (expected named keys: " .. join(names) .. ")")
-        elseif not opts.fields[k] then
-          add(errors, (path ~= "" and path .. "." or "") .. k,
-            "unknown key (expected one of " .. join(names) .. ")")
-        end
+    end
+    for _, k in ipairs(opts.required or {}) do
+      if value[k] == nil then
+        add(errors, field_path(k), "missing (required)")
       end
-      for _, k in ipairs(opts.required or {}) do
-        if value[k] == nil then
-          add(errors, (path ~= "" and path .. "." or "") .. k, "missing (required)")
-        end
+    end
+    local out = {}
+    for _, k in ipairs(names) do
+      if value[k] ~= nil then
+        out[k] = opts.fields[k].check(value[k], field_path(k), errors)
       end
-      local out = {}
-      for _, k in ipairs(names) do
-        if value[k] ~= nil then
-          out[k] = opts.fields[k].check(value[k], (path ~= "" and path .. "." or "") .. k, errors)
-        end
-      end
-      return out
-    end,
-  }
+    end
+    return out
+  end)
 end
 
 --- Checks `value` against `schema`. Returns the cleaned value (integral

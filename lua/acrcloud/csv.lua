@@ -97,6 +97,8 @@ function Reader:read()
   local raw = line -- the current physical line, line end included
   local text = chomp(raw)
   while true do
+    -- Each turn reads one field; `pos` ends on what follows it: the comma
+    -- before the next field, or past the end of the record.
     if text:sub(pos, pos) == '"' then
       -- A quoted field: collect pieces until a quote that is not doubled,
       -- pulling in more physical lines while the quote stays open.
@@ -128,30 +130,21 @@ function Reader:read()
       raw = buf
       text = chomp(raw)
       local after = text:sub(pos, pos)
-      if after == "" then
-        return { line = start, fields = fields }
-      elseif after == "," then
-        pos = pos + 1
-        if pos > #text then
-          fields[#fields + 1] = ""
-          return { line = start, fields = fields }
-        end
-      else
+      if after ~= "" and after ~= "," then
         return { line = start, error = string.format(
           "unexpected %q after the closing quote of field %d", after, #fields) }
       end
     else
-      local comma = text:find(",", pos, true)
-      if comma == nil then
-        fields[#fields + 1] = text:sub(pos)
-        return { line = start, fields = fields }
-      end
+      local comma = text:find(",", pos, true) or #text + 1
       fields[#fields + 1] = text:sub(pos, comma - 1)
-      pos = comma + 1
-      if pos > #text then
-        fields[#fields + 1] = ""
-        return { line = start, fields = fields }
-      end
+      pos = comma
+    end
+    if pos > #text then return { line = start, fields = fields } end
+    -- A comma: another field follows, empty when the record ends here.
+    pos = pos + 1
+    if pos > #text then
+      fields[#fields + 1] = ""
+      return { line = start, fields = fields }
     end
   end
 end

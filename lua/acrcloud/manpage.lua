@@ -29,10 +29,15 @@ M.escape = esc
 local function bold(s) return "\\fB" .. esc(s) .. "\\fR" end
 local function italic(s) return "\\fI" .. esc(s) .. "\\fR" end
 
-local function title(out, name, section_title)
+-- A page's head: the title line, NAME ("name \- purpose"), then the
+-- SYNOPSIS heading, whose lines the page writes next.
+local function page_head(out, name, purpose)
   out[#out + 1] = HEADER
-  out[#out + 1] = string.format('.TH %s 1 "" "acrlua %s" "%s"', name:upper(), acrcloud.version,
-    section_title)
+  out[#out + 1] = string.format('.TH %s 1 "" "acrlua %s" "User Commands"', name:upper(),
+    acrcloud.version)
+  out[#out + 1] = ".SH NAME"
+  out[#out + 1] = name .. " \\- " .. purpose
+  out[#out + 1] = ".SH SYNOPSIS"
 end
 
 -- "-o --output" + "FORMAT" -> \fB\-o\fR, \fB\-\-output\fR \fIFORMAT\fR
@@ -104,10 +109,7 @@ end
 --- The roff text of acr.1.
 function M.acr()
   local out = {}
-  title(out, "acr", "User Commands")
-  out[#out + 1] = ".SH NAME"
-  out[#out + 1] = "acr \\- every ACRCloud Console API operation from the shell"
-  out[#out + 1] = ".SH SYNOPSIS"
+  page_head(out, "acr", "every ACRCloud Console API operation from the shell")
   out[#out + 1] = bold("acr") .. " [" .. italic("global options") .. "] " .. italic("operation")
     .. " [" .. bold("--") .. italic("parameter value") .. " ...] ["
     .. italic("global options") .. "]"
@@ -231,10 +233,7 @@ M.ACRLUA_OPTIONS = {
 --- The roff text of acrlua.1.
 function M.acrlua()
   local out = {}
-  title(out, "acrlua", "User Commands")
-  out[#out + 1] = ".SH NAME"
-  out[#out + 1] = "acrlua \\- Lua 5.4 with a client for the ACRCloud Console API"
-  out[#out + 1] = ".SH SYNOPSIS"
+  page_head(out, "acrlua", "Lua 5.4 with a client for the ACRCloud Console API")
   out[#out + 1] = bold("acrlua") .. " [" .. italic("options") .. "] [" .. italic("script")
     .. " [" .. italic("args") .. "]]"
   out[#out + 1] = ".SH DESCRIPTION"

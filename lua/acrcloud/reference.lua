@@ -231,7 +231,6 @@ end
 local function anchor(text)
   return (text:lower():gsub("[^%w%s%-_]", ""):gsub("%s", "-"))
 end
-M.anchor = anchor
 
 -- Text for a table cell: one line, pipes escaped, no raw HTML.
 local function cell(s)
@@ -267,11 +266,12 @@ local function doc_cell(p)
   return doc .. extra
 end
 
--- "integer|string" -> "integer or string"; three or more get commas.
-local function type_text(t)
+--- A parameter's type in words: "integer|string" -> "integer or string";
+-- three or more get commas. (Also acr's help.)
+function M.type_text(t)
   local parts = {}
-  for word in tostring(t or ""):gmatch("[^|]+") do parts[#parts + 1] = word end
-  if #parts <= 1 then return parts[1] or "" end
+  for word in tostring(t or "string"):gmatch("[^|]+") do parts[#parts + 1] = word end
+  if #parts <= 1 then return parts[1] or "string" end
   return table.concat(parts, ", ", 1, #parts - 1) .. " or " .. parts[#parts]
 end
 
@@ -284,9 +284,10 @@ local function names_at(op, location)
   return out
 end
 
--- The areas in the order their first operation appears, each with its
--- operations in table order.
-local function group(operations)
+--- The areas of `operations`, { name =, ops = }, in the order their first
+-- operation appears, each with its operations in table order. (Also acr's
+-- help and man pages.)
+function M.areas(operations)
   local areas, by_name = {}, {}
   for _, op in ipairs(operations) do
     local name = op.area or "Other"
@@ -436,7 +437,7 @@ local function write_operation(out, op)
     out[#out + 1] = "|---|---|---|---|---|---|"
     for _, p in ipairs(op.params) do
       out[#out + 1] = string.format("| `%s` | %s | %s | %s | %s | %s |", p.name,
-        cell(p.location), cell(type_text(p.type)), p.required and "yes" or "no",
+        cell(p.location), cell(M.type_text(p.type)), p.required and "yes" or "no",
         p.default ~= nil and "`" .. cell(p.default) .. "`" or "", doc_cell(p))
     end
   else
@@ -452,7 +453,7 @@ end
 --- The whole reference, as Markdown text ending in one newline.
 function M.render(operations)
   operations = operations or require("acrcloud").operations
-  local areas = group(operations)
+  local areas = M.areas(operations)
   local out = {}
   write_header(out, operations, areas)
   for _, area in ipairs(areas) do

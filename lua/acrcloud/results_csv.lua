@@ -93,6 +93,13 @@ function M.offset_text(seconds)
   return string.format("%s%02d:%02d", sign, seconds // 3600, seconds % 3600 // 60)
 end
 
+-- A name as results give it (an album, a label, an artist): a string, or
+-- an object { name = ... }; the name itself.
+function M.name(value)
+  if type(value) == "table" then return value.name end
+  return value
+end
+
 -- A cell from a value: numbers without a trailing .0, nil as "".
 function M.text(value)
   local t = type(value)

@@ -18,6 +18,8 @@ local M = {}
 local acrcloud = require "acrcloud"
 local output = require "acrcloud.shell.output"
 local values = require "acrcloud.shell.values"
+local reference = require "acrcloud.reference"
+local type_text = reference.type_text
 
 M.NAME = "acr"
 
@@ -100,15 +102,6 @@ function M.flag_of(param)
   if param.location == "output" then return M.OUTPUT_FILE_FLAG end
   return param.name
 end
-
--- "integer|string" -> "integer or string"
-local function type_text(t)
-  local parts = {}
-  for word in tostring(t or "string"):gmatch("[^|]+") do parts[#parts + 1] = word end
-  if #parts <= 1 then return parts[1] or "string" end
-  return table.concat(parts, ", ", 1, #parts - 1) .. " or " .. parts[#parts]
-end
-M.type_text = type_text
 
 local LOCATION_TEXT = {
   path = "in the path", query = "in the query", body = "in the body",
@@ -237,19 +230,7 @@ local function add_params(cmd, op)
 end
 
 -- The areas in the order of their first operation.
-local function areas()
-  local list, by_name = {}, {}
-  for _, op in ipairs(acrcloud.operations) do
-    local a = by_name[op.area or "Other"]
-    if not a then
-      a = { name = op.area or "Other", ops = {} }
-      by_name[a.name] = a
-      list[#list + 1] = a
-    end
-    a.ops[#a.ops + 1] = op
-  end
-  return list
-end
+local function areas() return reference.areas(acrcloud.operations) end
 M.areas = areas
 
 --- The whole command line, as an argparse parser. Commands: every

@@ -40,12 +40,23 @@ local DIALECTS = {
   postgres = { id = "BIGSERIAL PRIMARY KEY", real = "DOUBLE PRECISION" },
 }
 
-local SCHEMA = {
-  [[CREATE TABLE IF NOT EXISTS results (
+-- The columns every table of events has: first whose event it is (the
+-- stream, and the project its posts are filed under), last the post as it
+-- came and when.
+local EVENT_COLUMNS = {
+  event = [[
   id {id},
   project TEXT NOT NULL DEFAULT '',
   stream_id TEXT NOT NULL,
-  stream_name TEXT NOT NULL DEFAULT '',
+  stream_name TEXT NOT NULL DEFAULT '',]],
+  post = [[
+  raw TEXT NOT NULL,
+  received_at TEXT NOT NULL]],
+}
+
+local SCHEMA = {
+  [[CREATE TABLE IF NOT EXISTS results (
+{event}
   timestamp_utc TEXT NOT NULL,
   played_duration INTEGER,
   match_kind TEXT NOT NULL,
@@ -61,42 +72,31 @@ local SCHEMA = {
   score {real},
   result_type INTEGER,
   metadata_type TEXT NOT NULL DEFAULT '',
-  raw TEXT NOT NULL,
-  received_at TEXT NOT NULL,
+{post},
   CONSTRAINT results_event UNIQUE (stream_id, timestamp_utc, acrid)
 )]],
   [[CREATE TABLE IF NOT EXISTS no_results (
-  id {id},
-  project TEXT NOT NULL DEFAULT '',
-  stream_id TEXT NOT NULL,
-  stream_name TEXT NOT NULL DEFAULT '',
+{event}
   timestamp_utc TEXT NOT NULL,
   played_duration INTEGER,
   result_type INTEGER,
   metadata_type TEXT NOT NULL DEFAULT '',
-  raw TEXT NOT NULL,
-  received_at TEXT NOT NULL,
+{post},
   CONSTRAINT no_results_event UNIQUE (stream_id, timestamp_utc)
 )]],
   [[CREATE TABLE IF NOT EXISTS states (
-  id {id},
-  project TEXT NOT NULL DEFAULT '',
-  stream_id TEXT NOT NULL,
-  stream_name TEXT NOT NULL DEFAULT '',
+{event}
   timestamp TEXT NOT NULL,
   code INTEGER NOT NULL,
   state TEXT NOT NULL,
   type TEXT NOT NULL DEFAULT '',
   legacy INTEGER NOT NULL DEFAULT 0,
-  raw TEXT NOT NULL,
-  received_at TEXT NOT NULL
+{post}
 )]],
   [[CREATE UNIQUE INDEX IF NOT EXISTS states_event ON states (stream_id, timestamp, code)
   WHERE legacy = 0]],
   [[CREATE INDEX IF NOT EXISTS results_time ON results (timestamp_utc)]],
 }
-
-M.TABLES = { "results", "no_results", "states" }
 
 -- URLs ------------------------------------------------------------------------------
 
@@ -145,7 +145,6 @@ local function clean(s)
   end
   return table.concat(out)
 end
-M.clean = clean
 
 -- Cells of a result as the CSV export writes them: lists joined by "; ".
 local function joined(list)
@@ -231,7 +230,7 @@ function Store:create_schema()
     if self.kind == "postgres" then self:exec("SELECT pg_advisory_xact_lock(47120931)") end
     local d = DIALECTS[self.kind]
     for _, sql in ipairs(SCHEMA) do
-      self:exec((sql:gsub("{(%w+)}", d)))
+      self:exec((sql:gsub("{(%w+)}", EVENT_COLUMNS):gsub("{(%w+)}", d)))
     end
   end)
 end
