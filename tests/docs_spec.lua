@@ -1,6 +1,7 @@
 -- The man pages and the LuaCATS annotations are generated from the endpoint
--- table (scripts/gen-docs.lua) and committed: they must be current, and
--- they must say what the table says.
+-- table (scripts/gen-docs.lua): the man pages are committed and must be
+-- current; the annotations (the LuaLS addon, made at build time) must say
+-- what the table says.
 local acrcloud = require "acrcloud"
 local docs = require "acrcloud.docs"
 local shell = require "acrcloud.shell"
