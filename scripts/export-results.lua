@@ -4,6 +4,7 @@
 -- the user's choice. Run with -h for the whole story.
 local acrcloud = require "acrcloud"
 local cli = require "acrcloud.cli"
+local by = require("acrcloud.order").by
 local progress = require "acrcloud.progress"
 local rc = require "acrcloud.results_csv"
 local tz = require "acrcloud.tz"
@@ -188,10 +189,7 @@ local function channel_rows(outcomes, channel, window, zone)
       kept[#kept + 1] = { utc = utc, index = i, result = result }
     end
   end
-  table.sort(kept, function(a, b)
-    if a.utc ~= b.utc then return a.utc < b.utc end
-    return a.index < b.index
-  end)
+  table.sort(kept, by("utc", "index"))
   local rows = {}
   for _, k in ipairs(kept) do
     for _, row in ipairs(rows_of_result(k.result, channel, zone)) do rows[#rows + 1] = row end

@@ -42,6 +42,7 @@
 --                                or the user found it was not stored)
 --   M <id> ...                   the user said these rows are on the server
 local acrcloud = require "acrcloud"
+local by = require("acrcloud.order").by
 
 local M = {}
 
@@ -387,10 +388,7 @@ function Journal:unknown()
   for id, r in pairs(self.rows) do
     if r.state == "unknown" then out[#out + 1] = { id = id, line = r.line, batch = r.batch } end
   end
-  table.sort(out, function(a, b)
-    if a.line ~= b.line then return a.line < b.line end
-    return a.id < b.id
-  end)
+  table.sort(out, by("line", "id"))
   return out
 end
 

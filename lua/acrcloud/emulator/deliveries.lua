@@ -20,7 +20,9 @@
 -- /api/_emulator/deliveries). Admin faults (POST
 -- /api/_emulator/delivery-faults) duplicate a delivery, swap two, or hold
 -- one back.
+local faults = require "acrcloud.emulator.faults"
 local json = require "acrcloud.emulator.json"
+local by = require("acrcloud.order").by
 local process = require "acrcloud.process"
 local results = require "acrcloud.emulator.results"
 
@@ -93,14 +95,9 @@ end
 
 -- The first fault that applies to a delivery, one of its count used up.
 function Deliveries:take_fault(d)
-  for i, f in ipairs(self.faults) do
-    if f.callback == nil or f.callback == d.callback then
-      f.count = f.count - 1
-      if f.count <= 0 then table.remove(self.faults, i) end
-      return f
-    end
-  end
-  return nil
+  return faults.take(self.faults, function(f)
+    return f.callback == nil or f.callback == d.callback
+  end)
 end
 
 -- Payloads -----------------------------------------------------------------------------
@@ -262,10 +259,7 @@ function Deliveries:plan(state, now)
     if d.at <= now then out[#out + 1] = d else still[#still + 1] = d end
   end
   self.held = still
-  table.sort(out, function(a, b)
-    if a.at ~= b.at then return a.at < b.at end
-    return a.seq < b.seq
-  end)
+  table.sort(out, by("at", "seq"))
   return out
 end
 

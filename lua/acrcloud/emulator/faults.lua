@@ -86,18 +86,27 @@ function Faults:clear()
   self.list = {}
 end
 
--- faults:take(operation_name, path, method) -> the first fault that applies
--- to this request (using up one of its count), or nil
-function Faults:take(op_name, path, method)
-  for i, f in ipairs(self.list) do
-    if (not f.operation or f.operation == op_name) and (not f.path or f.path == path) and
-        (not f.method or f.method == method) then
+-- take(list, applies) -> the first fault f of list for which applies(f),
+-- one of its count used up (it leaves the list at 0), or nil. The API's
+-- faults and the deliveries' faults (deliveries.lua) are taken so.
+function M.take(list, applies)
+  for i, f in ipairs(list) do
+    if applies(f) then
       f.count = f.count - 1
-      if f.count <= 0 then table.remove(self.list, i) end
+      if f.count <= 0 then table.remove(list, i) end
       return f
     end
   end
   return nil
+end
+
+-- faults:take(operation_name, path, method) -> the first fault that applies
+-- to this request (using up one of its count), or nil
+function Faults:take(op_name, path, method)
+  return M.take(self.list, function(f)
+    return (not f.operation or f.operation == op_name) and (not f.path or f.path == path) and
+      (not f.method or f.method == method)
+  end)
 end
 
 return M

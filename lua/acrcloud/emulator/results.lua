@@ -14,6 +14,7 @@
 -- with each other.
 local catalog = require "acrcloud.emulator.catalog"
 local json = require "acrcloud.emulator.json"
+local by = require("acrcloud.order").by
 local random = require "acrcloud.emulator.random"
 local validate = require "acrcloud.emulator.validate"
 
@@ -521,10 +522,7 @@ function M.due(source, from, to, opts)
       end
     end
   end
-  table.sort(out, function(a, b)
-    if a.at ~= b.at then return a.at < b.at end
-    return a.start < b.start
-  end)
+  table.sort(out, by("at", "start"))
   return out
 end
 

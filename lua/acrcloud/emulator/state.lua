@@ -14,38 +14,44 @@ State.__index = State
 
 -- Buckets, from the spec's examples (23, 14661 in the Broadcast Database
 -- pages; 8880-8883 in the base-project pages). `node_id` is what the
--- buckets-status endpoint reports as the node's hash.
+-- buckets-status endpoint reports as the node's hash. A bucket of the
+-- examples is active, private, labelled Music, on net type 1, without a
+-- metadata template and not updated since it was made, unless it says
+-- otherwise.
+local function seed_bucket(b)
+  b.state, b.access_permission = 1, "private"
+  b.labels = b.labels or { "Music" }
+  b.net_type = b.net_type or 1
+  if b.metadata_template == nil then b.metadata_template = null end
+  b.updated_at = b.updated_at or b.created_at
+  return b
+end
+
 local seed_buckets = {
-  { id = 23, uid = 0, name = "ACRCloud Music", type = "ACRCloudFile",
-    node = "52.50.121.26-8870", node_id = "46671216359c47fc0c1b236194f7cca0", state = 1,
-    region = "global", metadata_template = "", labels = { "Music" }, net_type = 0,
+  seed_bucket{ id = 23, uid = 0, name = "ACRCloud Music", type = "ACRCloudFile",
+    node = "52.50.121.26-8870", node_id = "46671216359c47fc0c1b236194f7cca0",
+    region = "global", metadata_template = "", net_type = 0,
     created_at = "2015-05-05 04:22:19", updated_at = "2020-05-13 19:28:15",
-    num = 72002117, size = 397184, access_permission = "private" },
-  { id = 8880, uid = 0, name = "ACRCloud Music", type = "ACRCloudFile",
-    node = "52.50.121.26-8870", node_id = "46671216359c47fc0c1b236194f7cca0", state = 1,
-    region = "global", metadata_template = null, labels = { "Music" }, net_type = 0,
+    num = 72002117, size = 397184 },
+  seed_bucket{ id = 8880, uid = 0, name = "ACRCloud Music", type = "ACRCloudFile",
+    node = "52.50.121.26-8870", node_id = "46671216359c47fc0c1b236194f7cca0",
+    region = "global", net_type = 0,
     created_at = "2015-05-05 04:22:19", updated_at = "2020-05-13 19:28:15",
-    num = 72002117, size = 397184, access_permission = "private" },
-  { id = 8881, uid = 1, name = "bucket-music", type = "File",
-    node = "10.12.12.235-850", node_id = "9b1c4e0f52a7d3e8c6f1a2b3d4e5f607", state = 1,
-    region = "eu-west-1", metadata_template = null, labels = { "Music" }, net_type = 1,
-    created_at = "2020-08-07 19:20:11", updated_at = "2020-08-07 19:20:11",
-    num = 120, size = 35, access_permission = "private" },
-  { id = 8882, uid = 1, name = "tv", type = "Live",
-    node = "10.12.12.240-860", node_id = "1f0e2d3c4b5a69788796a5b4c3d2e1f0", state = 1,
-    region = "ap-southeast-1", metadata_template = null, labels = { "TV" }, net_type = 1,
-    created_at = "2020-08-07 19:20:42", updated_at = "2020-08-07 19:20:42",
-    num = 3, size = 0, access_permission = "private" },
-  { id = 8883, uid = 1, name = "api-test", type = "File",
-    node = "10.12.12.235-850", node_id = "9b1c4e0f52a7d3e8c6f1a2b3d4e5f607", state = 1,
-    region = "eu-west-1", metadata_template = null, labels = { "Music" }, net_type = 1,
-    created_at = "2020-12-25 09:40:02", updated_at = "2020-12-25 09:40:02",
-    num = 2, size = 1, access_permission = "private" },
-  { id = 14661, uid = 2, name = "test", type = "File",
-    node = "10.12.12.236-850", node_id = "c2a9b8f7e6d5c4b3a2918070f6e5d4c3", state = 1,
-    region = "eu-west-1", metadata_template = "isrc, artist, album", labels = { "Music" },
-    net_type = 1, created_at = "2020-07-06 11:25:08", updated_at = "2020-07-06 11:25:08",
-    num = 0, size = 0, access_permission = "private" },
+    num = 72002117, size = 397184 },
+  seed_bucket{ id = 8881, uid = 1, name = "bucket-music", type = "File",
+    node = "10.12.12.235-850", node_id = "9b1c4e0f52a7d3e8c6f1a2b3d4e5f607",
+    region = "eu-west-1", created_at = "2020-08-07 19:20:11", num = 120, size = 35 },
+  seed_bucket{ id = 8882, uid = 1, name = "tv", type = "Live",
+    node = "10.12.12.240-860", node_id = "1f0e2d3c4b5a69788796a5b4c3d2e1f0",
+    region = "ap-southeast-1", labels = { "TV" }, created_at = "2020-08-07 19:20:42",
+    num = 3, size = 0 },
+  seed_bucket{ id = 8883, uid = 1, name = "api-test", type = "File",
+    node = "10.12.12.235-850", node_id = "9b1c4e0f52a7d3e8c6f1a2b3d4e5f607",
+    region = "eu-west-1", created_at = "2020-12-25 09:40:02", num = 2, size = 1 },
+  seed_bucket{ id = 14661, uid = 2, name = "test", type = "File",
+    node = "10.12.12.236-850", node_id = "c2a9b8f7e6d5c4b3a2918070f6e5d4c3",
+    region = "eu-west-1", metadata_template = "isrc, artist, album",
+    created_at = "2020-07-06 11:25:08", num = 0, size = 0 },
 }
 
 -- Base projects: the six of the spec's list example.
