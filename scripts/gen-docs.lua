@@ -47,7 +47,7 @@ local SPEC = {
 
 local read_file = require("acrcloud.files").read
 
-local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+local q = require("acrcloud.process").quote
 
 local function write_file(path, text)
   local dir = path:match("^(.*)/[^/]*$")

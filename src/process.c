@@ -142,12 +142,31 @@ static int l_caught(lua_State *L) {
   return 1;
 }
 
+/* process.quote(v) -> tostring(v) as one word for /bin/sh: in single
+ * quotes, each ' written '\'' */
+static int l_quote(lua_State *L) {
+  size_t n;
+  const char *s = luaL_tolstring(L, 1, &n);
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  luaL_addchar(&b, '\'');
+  for (size_t i = 0; i < n; i++)
+    if (s[i] == '\'')
+      luaL_addstring(&b, "'\\''");
+    else
+      luaL_addchar(&b, s[i]);
+  luaL_addchar(&b, '\'');
+  luaL_pushresult(&b);
+  return 1;
+}
+
 int luaopen_acrcloud_process(lua_State *L) {
   static const luaL_Reg funcs[] = {
       {"now", l_now},       {"self_exe", l_self_exe},
       {"getpid", l_getpid}, {"exit_with_parent", l_exit_with_parent},
       {"kill", l_kill},     {"trap", l_trap},
-      {"caught", l_caught}, {NULL, NULL}};
+      {"caught", l_caught}, {"quote", l_quote},
+      {NULL, NULL}};
   luaL_newlib(L, funcs);
   return 1;
 }

@@ -226,9 +226,7 @@ describe("the API reference's examples", function()
 end)
 
 describe("scripts/api-reference.lua", function()
-  local function sh_quote(s)
-    return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-  end
+  local sh_quote = support.q
 
   -- Runs the script from another directory, so that its default path is
   -- shown to follow the script, not the current directory.

@@ -87,6 +87,14 @@ describe("the shared objects", function()
     assert.is_function(process.now)
     assert.is_function(process.kill)
   end)
+
+  it("acrcloud.process.quote makes one sh word of anything, quotes included", function()
+    for _, s in ipairs{ "", "plain", "it's", "a b;$(c) `d` \"e\"", "''", 12 } do
+      local p = assert(io.popen("printf %s " .. process.quote(s)))
+      assert.equal(tostring(s), p:read("a"))
+      p:close()
+    end
+  end)
 end)
 
 describe("httpd.listen's options", function()

@@ -214,9 +214,7 @@ end
 -- Shell ---------------------------------------------------------------------
 
 -- One word for sh, quoted.
-function M.q(s)
-  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
+M.q = require("acrcloud.process").quote
 
 -- curl(method, url, { file =, headers = {}, args = {} }) -> the HTTP status
 -- (a number) and the body of the answer: a request sent with curl, without

@@ -67,9 +67,7 @@ function M.official_path(getenv)
   return home(getenv) .. "/.acrcloud/config.json"
 end
 
-local function shell_quote(s)
-  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
+local shell_quote = require("acrcloud.process").quote
 
 --- The permission bits of a file (an integer such as 384 for 0600), or nil
 -- when they cannot be read. Lua has no stat(2): this asks stat(1), GNU

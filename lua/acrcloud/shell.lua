@@ -407,9 +407,7 @@ end
 
 -- ------------------------------------------------------------ --dry-run
 
-local function sh(s)
-  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
+local sh = require("acrcloud.process").quote
 
 --- The request `prepared` (client:prepare's answer) for `op` as a curl
 -- command line. The token is $ACRCLOUD_ACCESS_TOKEN, for the shell to

@@ -37,7 +37,7 @@ local DELAY = 0.05
 local OPERATION, ID = "get_base_project", 15
 local TARGET = 1.15
 
-local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+local q = require("acrcloud.process").quote
 
 -- a random token (spawn makes one), stopped however this script ends
 local emu <close> = setmetatable(emulator.spawn{}, { __close = function(e) e.stop() end })

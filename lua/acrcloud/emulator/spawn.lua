@@ -10,10 +10,7 @@ local process = require "acrcloud.process"
 
 local M = {}
 
-local function shell_quote(s)
-  return "'" .. s:gsub("'", "'\\''") .. "'"
-end
-M.shell_quote = shell_quote
+local shell_quote = process.quote
 
 -- A Lua literal for a flat table of strings, numbers and booleans.
 local function literal(t)
