@@ -71,7 +71,6 @@ local function parse_types(t)
   for name in tostring(t or "string"):gmatch("[%a_]+") do out[#out + 1] = name end
   return out
 end
-M.parse_types = parse_types
 
 local article = { integer = "an integer", array = "an array", object = "an object" }
 
