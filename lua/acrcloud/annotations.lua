@@ -24,7 +24,7 @@ for w in ([[and break do else elseif end false for function goto if in local nil
   repeat return then true until while]]):gmatch("%a+") do KEYWORDS[w] = true end
 
 local TYPE_MAP = {
-  integer = "integer", string = "string", boolean = "boolean", number = "number",
+  integer = "integer", string = "string", boolean = "boolean",
   array = "any[]", object = "table<string, any>",
 }
 

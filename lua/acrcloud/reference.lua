@@ -165,7 +165,6 @@ local FALLBACK = {
   { "array", "{ 23 }" },
   { "object", '{ note = "example" }' },
   { "boolean", "true" },
-  { "number", "1" },
 }
 
 --- Lua source text of a plausible value for one parameter of `op`.

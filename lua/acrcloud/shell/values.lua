@@ -13,7 +13,7 @@
 --     empty value is an empty list. A list of ids in a path gets the
 --     scalar for one flag without a comma (the same request).
 --   - an object type takes JSON text starting with `{`.
---   - integer: an optional sign and digits; number: any Lua number.
+--   - integer: an optional sign and digits.
 --   - boolean: true/false, yes/no, on/off, 1/0.
 --   - string: the text as it is.
 -- When several types fit, the first of integer, boolean, object, string
@@ -52,10 +52,6 @@ local function scalar(set, text)
     local i = integer_of(text)
     if i ~= nil then return i end
   end
-  if set.number then
-    local n = tonumber(text)
-    if n ~= nil then return math.tointeger(n) or n end
-  end
   if set.boolean then
     local b = BOOLEANS[text:lower()]
     if b ~= nil then return b end
@@ -68,7 +64,7 @@ local function scalar(set, text)
   end
   if set.string then return text end
   local wanted = {}
-  for _, t in ipairs({ "integer", "number", "boolean", "object" }) do
+  for _, t in ipairs({ "integer", "boolean", "object" }) do
     if set[t] then wanted[#wanted + 1] = t == "object" and "a JSON object" or "an " .. t end
   end
   local list = table.concat(wanted, " or "):gsub("an boolean", "true or false")
