@@ -30,7 +30,7 @@ static void wipe_free(char *s) {
   free(s);
 }
 
-static int client_close(lua_State *L) {
+static int l_close(lua_State *L) {
   acr_client *c = luaL_checkudata(L, 1, ACR_CLIENT_MT);
   acr_driver_free(c->driver); /* stops what runs */
   c->driver = NULL;
@@ -49,7 +49,7 @@ acr_client *acr_client_check(lua_State *L, int idx) {
   return c;
 }
 
-static int client_tostring(lua_State *L) {
+static int l_tostring(lua_State *L) {
   acr_client *c = luaL_checkudata(L, 1, ACR_CLIENT_MT);
   if (c->driver) {
     acr_push_redacted_url(L, c->base_url);
@@ -278,20 +278,20 @@ int acr_client_new(lua_State *L) {
 
 /* core.state(client) -> the client's table of Lua-side state ({hosts =,
  * regions =, ...}: the composites keep their settings there). */
-static int client_state(lua_State *L) {
+static int l_state(lua_State *L) {
   luaL_checkudata(L, 1, ACR_CLIENT_MT);
   lua_getiuservalue(L, 1, 1);
   return 1;
 }
 
 void acr_client_open(lua_State *L) {
-  static const luaL_Reg methods[] = {{"close", client_close}, {NULL, NULL}};
-  static const luaL_Reg metamethods[] = {{"__close", client_close},
-                                         {"__gc", client_close},
-                                         {"__tostring", client_tostring},
+  static const luaL_Reg methods[] = {{"close", l_close}, {NULL, NULL}};
+  static const luaL_Reg metamethods[] = {{"__close", l_close},
+                                         {"__gc", l_close},
+                                         {"__tostring", l_tostring},
                                          {NULL, NULL}};
   static const luaL_Reg core[] = {
-      {"new", acr_client_new}, {"state", client_state}, {NULL, NULL}};
+      {"new", acr_client_new}, {"state", l_state}, {NULL, NULL}};
   int core_idx = lua_gettop(L);
   luaL_newmetatable(L, ACR_CLIENT_MT);
   luaL_setfuncs(L, metamethods, 0);

@@ -26,7 +26,7 @@ enum {
   UV_N
 };
 
-static int request_gc(lua_State *L) {
+static int l_gc(lua_State *L) {
   acr_request *r = luaL_checkudata(L, 1, ACR_REQUEST_MT);
   acr_transfer_free(&r->xfer);
   free(r->parts);
@@ -36,7 +36,7 @@ static int request_gc(lua_State *L) {
   return 0;
 }
 
-static int request_tostring(lua_State *L) {
+static int l_tostring(lua_State *L) {
   acr_request *r = luaL_checkudata(L, 1, ACR_REQUEST_MT);
   lua_pushfstring(L, "acrcloud.request (%s ", r->spec.method);
   acr_push_redacted_url(L, r->spec.url);
@@ -47,7 +47,7 @@ static int request_tostring(lua_State *L) {
 
 void acr_request_open(lua_State *L) {
   static const luaL_Reg metamethods[] = {
-      {"__gc", request_gc}, {"__tostring", request_tostring}, {NULL, NULL}};
+      {"__gc", l_gc}, {"__tostring", l_tostring}, {NULL, NULL}};
   if (luaL_newmetatable(L, ACR_REQUEST_MT)) luaL_setfuncs(L, metamethods, 0);
   lua_pop(L, 1);
 }

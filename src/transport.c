@@ -69,7 +69,7 @@ int acr_transport_send(lua_State *L, int idx) {
 
 /* core.send(request) -> body, response | nil, err: one request, waited for.
  * Transfers of a batch under way go on meanwhile. */
-static int send(lua_State *L) {
+static int l_send(lua_State *L) {
   return acr_transport_send(L, 1);
 }
 
@@ -83,7 +83,7 @@ static void push_running(lua_State *L) {
 
 /* core.start(request) -> true when it runs, false when it already ended
  * (core.result tells how). */
-static int start_l(lua_State *L) {
+static int l_start(lua_State *L) {
   acr_request *r = acr_request_check(L, 1);
   int running = start(L, r, open_client(L, 1));
   if (running) {
@@ -97,7 +97,7 @@ static int start_l(lua_State *L) {
 
 /* core.wait(client, seconds) -> {request, ...}: the requests that finished
  * within that time (at most; less as soon as one finishes). */
-static int wait(lua_State *L) {
+static int l_wait(lua_State *L) {
   acr_client *c = acr_client_check(L, 1);
   lua_Number s = luaL_checknumber(L, 2);
   long ms = s <= 0 ? 0 : s > 86400 ? 86400000L : (long)(s * 1000);
@@ -122,7 +122,7 @@ static int wait(lua_State *L) {
 }
 
 /* core.result(request) -> body, response | nil, err */
-static int result(lua_State *L) {
+static int l_result(lua_State *L) {
   acr_request *r = acr_request_check(L, 1);
   if (r->xfer.state == ACR_TRANSFER_RUNNING)
     return luaL_error(L, "acrcloud: the request is still under way");
@@ -135,7 +135,7 @@ static int result(lua_State *L) {
 }
 
 /* core.abort(request): stops it if it runs; its outcome is "interrupted". */
-static int abort_l(lua_State *L) {
+static int l_abort(lua_State *L) {
   acr_request *r = acr_request_check(L, 1);
   acr_transfer_settle(&r->xfer);
   push_running(L);
@@ -145,37 +145,37 @@ static int abort_l(lua_State *L) {
 }
 
 /* core.sleep(seconds) -> true, or false when interrupted. */
-static int sleep_l(lua_State *L) {
+static int l_sleep(lua_State *L) {
   lua_pushboolean(L, acr_http_sleep(luaL_checknumber(L, 1)));
   return 1;
 }
 
-static int now(lua_State *L) {
+static int l_now(lua_State *L) {
   lua_pushnumber(L, acr_http_now());
   return 1;
 }
 
-static int interrupted(lua_State *L) {
+static int l_interrupted(lua_State *L) {
   lua_pushboolean(L, acr_http_interrupted());
   return 1;
 }
 
-static int clear_interrupt(lua_State *L) {
+static int l_clear_interrupt(lua_State *L) {
   (void)L;
   acr_http_clear_interrupt();
   return 0;
 }
 
 void acr_transport_register(lua_State *L) {
-  static const luaL_Reg functions[] = {{"send", send},
-                                       {"start", start_l},
-                                       {"wait", wait},
-                                       {"result", result},
-                                       {"abort", abort_l},
-                                       {"sleep", sleep_l},
-                                       {"now", now},
-                                       {"interrupted", interrupted},
-                                       {"clear_interrupt", clear_interrupt},
+  static const luaL_Reg functions[] = {{"send", l_send},
+                                       {"start", l_start},
+                                       {"wait", l_wait},
+                                       {"result", l_result},
+                                       {"abort", l_abort},
+                                       {"sleep", l_sleep},
+                                       {"now", l_now},
+                                       {"interrupted", l_interrupted},
+                                       {"clear_interrupt", l_clear_interrupt},
                                        {NULL, NULL}};
   luaL_setfuncs(L, functions, 0);
 }
