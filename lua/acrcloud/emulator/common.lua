@@ -6,6 +6,9 @@ local validate = require "acrcloud.emulator.validate"
 
 local M = {}
 
+-- The account the emulator's token belongs to: the uid of what it makes.
+M.UID = 1
+
 -- Raise an HTTP answer from anywhere in a handler; the server turns the
 -- error value into the response.
 function M.raise(status, message)
@@ -15,6 +18,36 @@ end
 -- 404 for an id that names nothing, worded as Laravel words it.
 function M.not_found(model, id)
   M.raise(404, string.format("No query results for model [%s] %s", model, tostring(id)))
+end
+
+-- named(ids, model, find) -> the records a comma-separated list of ids
+-- ("a, b,c") names, each once, in the order given; find(id) gives the
+-- record of one id or nil. A 404 for `model` names the first id that finds
+-- nothing, or the whole list when it holds no id.
+function M.named(ids, model, find)
+  local out, seen = {}, {}
+  for id in tostring(ids):gmatch("[^,]+") do
+    id = id:match("^%s*(.-)%s*$")
+    if id ~= "" then
+      local rec = find(id)
+      if not rec then M.not_found(model, id) end
+      if not seen[rec] then
+        seen[rec] = true
+        out[#out + 1] = rec
+      end
+    end
+  end
+  if #out == 0 then M.not_found(model, ids) end
+  return out
+end
+
+-- sorted(records, field) -> the values of a table of records, as a list in
+-- the order of their `field`.
+function M.sorted(records, field)
+  local list = {}
+  for _, rec in pairs(records) do list[#list + 1] = rec end
+  table.sort(list, function(a, b) return a[field] < b[field] end)
+  return list
 end
 
 -- Timestamps: the base-project pages use ISO 8601 with microseconds, the
@@ -169,17 +202,7 @@ end
 
 -- Rule for external_ids: a list of names, or the documented comma-separated
 -- string.
-function M.external_ids_rule(value, name)
-  if type(value) == "string" then return nil end
-  local errs = {}
-  for i, v in ipairs(value) do
-    if type(v) ~= "string" or v == "" then
-      local key = name .. "." .. (i - 1)
-      errs[#errs + 1] = { key, "The " .. key .. " must be a string." }
-    end
-  end
-  if #errs > 0 then return errs end
-end
+M.external_ids_rule = validate.string_items(true)
 
 -- external_ids as given (validated) -> the list of names.
 function M.external_ids(value)
@@ -202,7 +225,7 @@ end
 -- area's `extra` rules added.
 function M.result_callback_rules(extra)
   local rules = {
-    result_callback_url = { validate.url() },
+    result_callback_url = { validate.url },
     result_callback_send_noresult = { validate.one_of({ 0, 1, true, false }) },
     result_callback_send_type = { validate.one_of({ 1, 2 }) },
     result_callback_result_type = {

@@ -48,6 +48,17 @@ function M.current_code(events)
   return last and last.code or M.RUNNING
 end
 
+-- add_event(events, now, code): a source's state is `code` from `now` on;
+-- two changes in one second keep the last.
+function M.add_event(events, now, code)
+  local last = events[#events]
+  if last and last.at >= now then
+    last.code = code
+  else
+    events[#events + 1] = { at = now, code = code }
+  end
+end
+
 -- Random numbers -----------------------------------------------------------
 
 -- FNV-1a (32 bits): seeds from strings.

@@ -276,6 +276,51 @@ function M.one_of(allowed)
   end
 end
 
+-- items(check) -> a rule for a list checked element by element (Laravel's
+-- `name.*` rules): check(element, key, ctx) gives the message for a bad
+-- one. One error per bad element, keyed "name.<index from 0>".
+local function items(check)
+  return function(value, name, ctx)
+    if type(value) ~= "table" then return nil end
+    local errs = {}
+    for i, v in ipairs(value) do
+      local key = name .. "." .. (i - 1)
+      local message = check(v, key, ctx)
+      if message then errs[#errs + 1] = { key, message } end
+    end
+    if #errs > 0 then return errs end
+  end
+end
+
+-- A list of strings (non-empty ones when `nonempty`).
+function M.string_items(nonempty)
+  return items(function(v, key)
+    if type(v) ~= "string" or (nonempty and v == "") then
+      return "The " .. key .. " must be a string."
+    end
+  end)
+end
+
+-- A list whose every element is the integer id of a record of `collection`
+-- in the emulator's state (Laravel's `exists` on each element).
+function M.existing_ids(collection)
+  return items(function(id, key, ctx)
+    local ok, n = M.check_type(id, { "integer" })
+    if not ok then return "The " .. key .. " must be an integer." end
+    if not ctx.state:get(collection, n) then return "The selected " .. key .. " is invalid." end
+  end)
+end
+
+-- matches(pattern, says) -> a rule for a string matching the Lua pattern;
+-- anything else gets "The <attribute> <says>."
+function M.matches(pattern, says)
+  return function(value, name)
+    if type(value) ~= "string" or not value:match(pattern) then
+      return "The " .. M.attribute(name) .. " " .. says .. "."
+    end
+  end
+end
+
 function M.max_length(n)
   return function(value, name)
     if type(value) == "string" and utf8.len(value) and utf8.len(value) > n then
@@ -292,32 +337,8 @@ function M.min_integer(n)
   end
 end
 
-function M.url()
-  return function(value, name)
-    if type(value) ~= "string" or not value:match("^[Hh][Tt][Tt][Pp][Ss]?://[^%s/?#]+[^%s]*$") then
-      return "The " .. M.attribute(name) .. " format is invalid."
-    end
-  end
-end
-
--- A list whose every element is the integer id of a record of `collection`
--- in the emulator's state (Laravel's `exists` on each element); one error
--- per bad element, keyed "name.<index from 0>".
-function M.existing_ids(collection)
-  return function(value, name, ctx)
-    local errs = {}
-    for i, id in ipairs(value) do
-      local key = name .. "." .. (i - 1)
-      local ok, n = M.check_type(id, { "integer" })
-      if not ok then
-        errs[#errs + 1] = { key, "The " .. key .. " must be an integer." }
-      elseif not ctx.state:get(collection, n) then
-        errs[#errs + 1] = { key, "The selected " .. key .. " is invalid." }
-      end
-    end
-    if #errs > 0 then return errs end
-  end
-end
+-- An http(s) URL with a host.
+M.url = M.matches("^[Hh][Tt][Tt][Pp][Ss]?://[^%s/?#]+[^%s]*$", "format is invalid")
 
 -- Calendar --------------------------------------------------------------------
 

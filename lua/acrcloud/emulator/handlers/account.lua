@@ -3,16 +3,14 @@
 -- the billing and price shapes come from what the CLI reads, the rest is
 -- invented (see the README notes).
 local area = require "acrcloud.emulator.area"
+local common, json, validate = area.common, area.json, area.validate
 local catalog = require "acrcloud.emulator.catalog"
-local common = require "acrcloud.emulator.common"
-local json = require "acrcloud.emulator.json"
-local validate = require "acrcloud.emulator.validate"
 
 local M, H, R = area.new()
 
--- The account the token belongs to; `uid` parameters naming another one are
--- refused, as they are for a token without admin rights.
-local UID = 1
+-- `uid` parameters naming another account than the token's are refused, as
+-- they are for a token without admin rights.
+local UID = common.UID
 
 local function check_uid(ctx)
   local uid = ctx.params.uid

@@ -1,8 +1,6 @@
 -- Base (recognition) projects: spec/base-projects.txt.
 local area = require "acrcloud.emulator.area"
-local common = require "acrcloud.emulator.common"
-local json = require "acrcloud.emulator.json"
-local validate = require "acrcloud.emulator.validate"
+local common, json, validate = area.common, area.json, area.validate
 
 local M, H, R = area.new()
 
@@ -39,7 +37,7 @@ local function view(p, ctx, list_item)
   local external_ids = json.array()
   for i, v in ipairs(p.external_ids) do external_ids[i] = v end
   return json.object({
-    id = p.id, uid = 1, access_key = p.access_key, access_secret = p.access_secret,
+    id = p.id, uid = common.UID, access_key = p.access_key, access_secret = p.access_secret,
     name = p.name, service_type = p.service_type, state = 1, region = p.region,
     day_limit = 0, total_limit = (not list_item) and 0 or nil, qps_limit = list_item and 0 or nil,
     audio_type = p.audio_type, version = 1, external_id = p.external_id,

@@ -6,12 +6,10 @@
 -- state is the catalogue's status_code: ACRCloud runs these channels, a
 -- project cannot pause them.
 local area = require "acrcloud.emulator.area"
-local common = require "acrcloud.emulator.common"
-local json = require "acrcloud.emulator.json"
+local common, json, validate = area.common, area.json, area.validate
 local results = require "acrcloud.emulator.results"
 local state_mod = require "acrcloud.emulator.state"
 local streams = require "acrcloud.emulator.handlers.streams"
-local validate = require "acrcloud.emulator.validate"
 
 local M, H, R = area.new()
 
@@ -121,42 +119,24 @@ function M.set_state(state, id, code)
   local now = state:now()
   c.first_code = c.first_code or c.status_code
   c.changes = c.changes or {}
-  local last = c.changes[#c.changes]
-  if last and last.at >= now then
-    last.code = code
-  else
-    c.changes[#c.changes + 1] = { at = now, code = code }
-  end
+  results.add_event(c.changes, now, code)
   c.status_code = code
   state:announce({ at = now, area = "bd", channel_id = c.id, stream_id = tostring(c.id),
     stream_name = c.name, code = code })
   return c
 end
 
-local function sorted_channels(project)
-  local list = {}
-  for _, ch in pairs(project.channels) do list[#list + 1] = ch end
-  table.sort(list, function(a, b) return a.id < b.id end)
-  return list
-end
+-- A project's channels in the order of their ids.
+local function sorted_channels(project) return common.sorted(project.channels, "id") end
 M.sorted_channels = sorted_channels
 
 -- "1,2" -> the project's channels, each once; 404 for the first id that
 -- names none of them.
 local function channels_named(project, ids)
-  local out, seen = {}, {}
-  for item in tostring(ids):gmatch("[^,]+") do
-    item = item:match("^%s*(.-)%s*$")
+  return common.named(ids, "BmBdChannel", function(item)
     local id = state_mod.parse_id(item)
-    local ch = id and project.channels[id]
-    if item ~= "" and not ch then common.not_found("BmBdChannel", item) end
-    if ch and not seen[id] then
-      seen[id] = true
-      out[#out + 1] = ch
-    end
-  end
-  if #out == 0 then common.not_found("BmBdChannel", ids) end
-  return out
+    return id and project.channels[id]
+  end)
 end
 
 -- Channels -----------------------------------------------------------------------------
@@ -240,14 +220,12 @@ end
 
 -- Results, state, recordings, analytics --------------------------------------------------
 
-R.get_channel_results = streams.RESULTS_RULES
-R.get_channel_unknown_results = streams.UNKNOWN_RULES
-R.get_channel_state = streams.STATE_RULES
-R.get_channel_recording = streams.RECORDING_RULES
-
-function H.get_channel_results(ctx)
-  return streams.results_answer(ctx, project_of(ctx), source_of(ctx.bound.channel_id, ctx))
-end
+-- As the docs say, only channels with Timemap on have recordings.
+streams.source_operations(H, R, "channel", {
+  project = project_of,
+  source = function(ctx) return source_of(ctx.bound.channel_id, ctx) end,
+  recorded = function(ctx) return ctx.bound.channel_id.timemap == 1 end,
+})
 
 -- Realtime: what the channel played in the last ten minutes, the song on
 -- air included (metadata.type "realtime").
@@ -256,20 +234,6 @@ function H.get_channel_realtime_results(ctx)
   local music, custom = streams.recognition(project, ctx)
   return 200, { data = results.realtime(source_of(ctx.bound.channel_id, ctx), {
     now = ctx.state:now(), music = music, custom_bucket = custom }) }
-end
-
-function H.get_channel_unknown_results(ctx)
-  return streams.unknown_answer(ctx, source_of(ctx.bound.channel_id, ctx))
-end
-
-function H.get_channel_state(ctx)
-  return streams.state_answer(ctx, source_of(ctx.bound.channel_id, ctx))
-end
-
--- As the docs say, only channels with Timemap on have recordings.
-function H.get_channel_recording(ctx)
-  local ch = ctx.bound.channel_id
-  return streams.recording_answer(ctx, source_of(ch, ctx), ch.timemap == 1)
 end
 
 R.get_bd_project_analytics = {

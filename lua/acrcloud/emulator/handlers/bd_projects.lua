@@ -1,8 +1,6 @@
 -- Broadcast Database (BM-Database) projects: spec/bd-projects.txt.
 local area = require "acrcloud.emulator.area"
-local common = require "acrcloud.emulator.common"
-local json = require "acrcloud.emulator.json"
-local validate = require "acrcloud.emulator.validate"
+local common, json, validate = area.common, area.json, area.validate
 
 local M, H, R = area.new()
 
@@ -113,7 +111,7 @@ function H.set_bd_project_result_callback(ctx)
 end
 
 R.set_bd_project_state_notification = {
-  state_callback_url = { validate.url() },
+  state_callback_url = { validate.url },
   state_callback_type = { validate.one_of({ 1, 2 }) },
 }
 

@@ -7,10 +7,8 @@
 -- says which. Audio files answer state 0 (processing) to their upload and
 -- 1 (ready) on every read after it.
 local area = require "acrcloud.emulator.area"
-local common = require "acrcloud.emulator.common"
-local json = require "acrcloud.emulator.json"
+local common, json, validate = area.common, area.json, area.validate
 local random = require "acrcloud.emulator.random"
-local validate = require "acrcloud.emulator.validate"
 
 local M, H, R = area.new()
 
@@ -162,16 +160,7 @@ local IN_DEDUP_BUCKET = { bucket_type_rule({ "DedupFile" }) }
 local NAME = { validate.max_length(255) }
 local TITLE = { validate.max_length(255) }
 
-local function labels_rule(value, name)
-  local errs = {}
-  for i, v in ipairs(value) do
-    if type(v) ~= "string" then
-      local key = name .. "." .. (i - 1)
-      errs[#errs + 1] = { key, "The " .. key .. " must be a string." }
-    end
-  end
-  if #errs > 0 then return errs end
-end
+local LABELS = { validate.string_items(false) }
 
 -- user_defined: an object, or a string holding JSON (Laravel's `json` rule).
 local function json_rule(value, name)
@@ -206,14 +195,14 @@ R.create_bucket = {
   region = { validate.one_of(common.REGIONS) },
   type = { validate.one_of(BUCKET_TYPES) },
   net_type = { validate.one_of({ 0, 1, 2 }) },
-  labels = { labels_rule },
+  labels = LABELS,
 }
 
 function H.create_bucket(ctx)
   local p, t = ctx.params, now(ctx)
   local node = NODES[p.region]
   local rec = ctx.state:insert("buckets", {
-    uid = 1, name = p.name, type = p.type, node = node[1], node_id = node[2], state = 1,
+    uid = common.UID, name = p.name, type = p.type, node = node[1], node_id = node[2], state = 1,
     region = p.region, metadata_template = p.metadata_template or json.null,
     labels = p.labels or {}, net_type = common.int(p.net_type or 1), created_at = t,
     updated_at = t, num = 0, size = 0, access_permission = "private",
@@ -231,7 +220,7 @@ function H.get_bucket(ctx)
   return 200, { data = bucket_view(ctx.bound.id) }
 end
 
-R.update_bucket = { name = NAME, labels = { labels_rule } }
+R.update_bucket = { name = NAME, labels = LABELS }
 
 function H.update_bucket(ctx)
   local b, p = ctx.bound.id, ctx.params
@@ -305,7 +294,7 @@ R.upload_audio_file = {
   bucket_id = IN_FILE_BUCKET,
   data_type = { validate.one_of(DATA_TYPES), data_type_rule },
   title = TITLE,
-  url = { validate.url() },
+  url = { validate.url },
   user_defined = { json_rule },
 }
 
@@ -323,7 +312,7 @@ function H.upload_audio_file(ctx)
   local p, state, b = ctx.params, ctx.state, ctx.bound.bucket_id
   local t = now(ctx)
   local rec = {
-    uid = 1, acr_id = acr_id(state), bucket_id = b.id, state = 0, data_type = p.data_type,
+    uid = common.UID, acr_id = acr_id(state), bucket_id = b.id, state = 0, data_type = p.data_type,
     user_defined = p.user_defined ~= nil and user_defined(p.user_defined) or nil,
     created_at = t, updated_at = t,
   }
@@ -513,7 +502,7 @@ function H.create_live_channel(ctx)
   local p, state, b = ctx.params, ctx.state, ctx.bound.bucket_id
   local t = now(ctx)
   local rec = state:insert("live_channels", {
-    uid = 1, bucket_id = b.id, acr_id = acr_id(state), state = 1, url = p.url or "",
+    uid = common.UID, bucket_id = b.id, acr_id = acr_id(state), state = 1, url = p.url or "",
     user_defined = p.user_defined ~= nil and user_defined(p.user_defined) or nil,
     timeshift = timeshift(p.timeshift) or 0, created_at = t, updated_at = t,
   })
@@ -732,7 +721,7 @@ function M.seed(state)
       local t = common.sql_time(base + i * 60)
       local title = SEED_TITLES[(i - 1) % #SEED_TITLES + 1] .. " " .. ((i - 1) // #SEED_TITLES + 1)
       local rec = state:insert("audio_files", {
-        uid = 1, acr_id = acr_id(state), bucket_id = spec[1], state = 1, title = title,
+        uid = common.UID, acr_id = acr_id(state), bucket_id = spec[1], state = 1, title = title,
         audio_id = string.format("track-%03d", i), duration = 150 + (i * 37) % 150,
         created_at = t, updated_at = t, data_type = "audio",
         filename = string.format("track-%03d.mp3", i),
@@ -748,8 +737,8 @@ function M.seed(state)
   for i, c in ipairs(channels) do
     local t = common.sql_time(base + 3600 + i * 60)
     state:insert("live_channels", {
-      uid = 1, bucket_id = 8882, acr_id = acr_id(state), state = 1, title = c[1], url = c[2],
-      timeshift = 0, created_at = t, updated_at = t,
+      uid = common.UID, bucket_id = 8882, acr_id = acr_id(state), state = 1, title = c[1],
+      url = c[2], timeshift = 0, created_at = t, updated_at = t,
     })
   end
   local extra = {
@@ -759,7 +748,7 @@ function M.seed(state)
   for _, e in ipairs(extra) do
     local node = NODES[e.region]
     state.buckets.items[e.id] = {
-      id = e.id, uid = 1, name = e.name, type = e.type, node = node[1], node_id = node[2],
+      id = e.id, uid = common.UID, name = e.name, type = e.type, node = node[1], node_id = node[2],
       state = 1, region = e.region, metadata_template = json.null, labels = {}, net_type = 1,
       created_at = "2020-07-06 11:30:00", updated_at = "2020-07-06 11:30:00", num = e.num,
       size = 0, access_permission = "private",

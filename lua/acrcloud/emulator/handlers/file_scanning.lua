@@ -9,16 +9,13 @@
 -- state 0 "processing" and its scan finishes when it is next read (list or
 -- get), giving state 1 with results, or -1 "no results" for an empty upload.
 local area = require "acrcloud.emulator.area"
+local common, json, validate = area.common, area.json, area.validate
 local catalog = require "acrcloud.emulator.catalog"
-local common = require "acrcloud.emulator.common"
-local json = require "acrcloud.emulator.json"
 local presigned = require "acrcloud.emulator.presigned"
 local random = require "acrcloud.emulator.random"
-local validate = require "acrcloud.emulator.validate"
 
 local M, H, R = area.new()
 
-local UID = 1
 local AUDIO_TYPES = { "linein", "recorded" }
 local ENGINES = { 1, 2, 3, 4 }
 local DATA_TYPES = { "audio", "fingerprint", "audio_url", "platforms" }
@@ -144,7 +141,7 @@ local function file_view(f, with_results)
   local results
   if with_results then results = f.results or empty_results() end
   return json.object({
-    id = f.uuid, uid = UID, cid = f.cid, name = f.name, duration = f.duration, uri = f.uri,
+    id = f.uuid, uid = common.UID, cid = f.cid, name = f.name, duration = f.duration, uri = f.uri,
     data_type = f.data_type, engine = f.engine, count = 1, state = f.state,
     created_at = f.created_at, updated_at = f.updated_at, total = 1,
     music_detected = music_detected, results = results,
@@ -179,7 +176,7 @@ local function container_view(c, ctx)
     end
   end
   return json.object({
-    id = c.id, uid = UID, name = c.name, region = c.region, audio_type = c.audio_type,
+    id = c.id, uid = common.UID, name = c.name, region = c.region, audio_type = c.audio_type,
     engine = c.engine, num = num, size = size, policy = policy_view(c.policy),
     buckets = buckets, callback_url = c.callback_url, deepright = c.deepright,
     music_detection = c.music_detection, ai_detection = c.ai_detection,
@@ -277,7 +274,7 @@ local CONTAINER_RULES = {
   buckets = { buckets_rule },
   engine = { validate.one_of(ENGINES) },
   policy = { policy_rule },
-  callback_url = { validate.url() },
+  callback_url = { validate.url },
 }
 
 R.create_fs_container = CONTAINER_RULES
@@ -479,20 +476,12 @@ function H.create_fs_file(ctx)
   return 201, { data = file_view(rec, false) }
 end
 
--- "a,b, c" -> the files, in that order; a 404 for the first that is not in
--- the container.
+-- "a,b, c" -> the files, each once, in that order; a 404 for the first that
+-- is not in the container.
 local function files_named(ctx, ids)
-  local c, out = ctx.bound.container_id, {}
-  for id in tostring(ids):gmatch("[^,]+") do
-    id = id:match("^%s*(.-)%s*$")
-    if id ~= "" then
-      local f = find_file(ctx.state, c, id)
-      if not f then common.not_found("FsFile", id) end
-      out[#out + 1] = f
-    end
-  end
-  if #out == 0 then common.not_found("FsFile", ids) end
-  return out
+  return common.named(ids, "FsFile", function(id)
+    return find_file(ctx.state, ctx.bound.container_id, id)
+  end)
 end
 
 function H.delete_fs_files(ctx)

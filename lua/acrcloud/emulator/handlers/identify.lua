@@ -15,9 +15,8 @@
 -- A matching sample gives the same track every time (chosen by a hash of
 -- its bytes).
 local area = require "acrcloud.emulator.area"
+local common, json = area.common, area.json
 local catalog = require "acrcloud.emulator.catalog"
-local common = require "acrcloud.emulator.common"
-local json = require "acrcloud.emulator.json"
 
 local M, H = area.new()
 

@@ -8,11 +8,9 @@
 -- domain: every URL on a host under ".invalid" (RFC 2606). Results, state
 -- history and recordings come from acrcloud.emulator.results.
 local area = require "acrcloud.emulator.area"
-local common = require "acrcloud.emulator.common"
-local json = require "acrcloud.emulator.json"
+local common, json, validate = area.common, area.json, area.validate
 local report_key = require("acrcloud.emulator.state").report_key
 local results = require "acrcloud.emulator.results"
-local validate = require "acrcloud.emulator.validate"
 
 local M, H, R = area.new()
 
@@ -194,17 +192,12 @@ local function url_code(urls)
   return results.INVALID_URL
 end
 
--- A new state, from now on; two changes in one second keep the last. The
--- change is announced to the project's state notification.
+-- A new state, from now on (results.add_event), announced to the project's
+-- state notification.
 local function set_code(ctx, s, code)
   if results.current_code(s.events) == code then return end
   local now = ctx.state:now()
-  local last = s.events[#s.events]
-  if last and last.at >= now then
-    last.code = code
-  else
-    s.events[#s.events + 1] = { at = now, code = code }
-  end
+  results.add_event(s.events, now, code)
   ctx.state:announce({ at = now, area = "cs", pid = s.mcp_id, stream_id = s.stream_id,
     stream_name = s.name, code = code })
 end
@@ -213,18 +206,7 @@ M.set_code = set_code
 -- "s-a, s-b" -> the streams, each once, in the order given; 404 for the
 -- first id that names no stream of the project.
 local function streams_named(project, ids)
-  local out, seen = {}, {}
-  for id in tostring(ids):gmatch("[^,]+") do
-    id = id:match("^%s*(.-)%s*$")
-    if id ~= "" and not seen[id] then
-      seen[id] = true
-      local s = project.streams[id]
-      if not s then common.not_found("BmCsStream", id) end
-      out[#out + 1] = s
-    end
-  end
-  if #out == 0 then common.not_found("BmCsStream", ids) end
-  return out
+  return common.named(ids, "BmCsStream", function(id) return project.streams[id] end)
 end
 
 -- Projects ---------------------------------------------------------------------------
@@ -310,16 +292,12 @@ function H.set_cs_project_result_callback(ctx)
   return 200, { data = project_view(rec, ctx) }
 end
 
-local function email_rule(value, name)
-  if type(value) ~= "string" or not value:match("^[^%s@]+@[^%s@]+%.[^%s@]+$") then
-    return "The " .. validate.attribute(name) .. " must be a valid email address."
-  end
-end
+local EMAIL = { validate.matches("^[^%s@]+@[^%s@]+%.[^%s@]+$", "must be a valid email address") }
 
 -- Frequency: 0 high, 1 low, 2 none (the CLI's words).
 R.set_cs_project_state_notification = {
-  state_notification_url = { validate.url() },
-  state_notification_email = { email_rule },
+  state_notification_url = { validate.url },
+  state_notification_email = EMAIL,
   state_notification_email_frequency = { validate.one_of({ 0, 1, 2 }) },
 }
 
@@ -378,12 +356,8 @@ local function stream_source(s)
 end
 M.stream_source = stream_source
 
-local function sorted_streams(project)
-  local list = {}
-  for _, s in pairs(project.streams) do list[#list + 1] = s end
-  table.sort(list, function(a, b) return a.seq < b.seq end)
-  return list
-end
+-- A project's streams in the order they were added.
+local function sorted_streams(project) return common.sorted(project.streams, "seq") end
 M.sorted_streams = sorted_streams
 
 -- analytics(ctx, project, sources): shared with the Broadcast Database.
@@ -553,22 +527,15 @@ end
 
 -- Results, state, recordings ----------------------------------------------------------------
 
-local function two_letters(value, name)
-  if type(value) ~= "string" or not value:match("^%a%a$") then
-    return "The " .. validate.attribute(name) .. " must be 2 characters."
-  end
-end
-
--- Shared with the Broadcast Database channels.
-M.RESULTS_RULES = {
+local RESULTS_RULES = {
   type = { validate.one_of({ "day", "last" }) },
   date = { results.day_rule },
   min_duration = { results.non_negative },
   max_duration = { results.non_negative },
-  isrc_country = { two_letters },
+  isrc_country = { validate.matches("^%a%a$", "must be 2 characters") },
   with_false_positive = { validate.one_of({ 0, 1 }) },
 }
-M.UNKNOWN_RULES = {
+local UNKNOWN_RULES = {
   date = { results.day_rule },
   min_duration = { results.non_negative },
   max_duration = { results.non_negative },
@@ -582,7 +549,7 @@ end
 
 local MAX_STATE_DAYS = 31
 
-M.STATE_RULES = {
+local STATE_RULES = {
   timeoffset = { function(value, name)
     if not offset_of(value) then
       return "The " .. validate.attribute(name) .. " must be an integer between -840 and 720."
@@ -592,7 +559,7 @@ M.STATE_RULES = {
   end_date = { results.day_rule },
 }
 
-M.RECORDING_RULES = {
+local RECORDING_RULES = {
   timestamp_utc = { results.stamp_rule },
   played_duration = { validate.min_integer(1) },
   record_before = { validate.min_integer(0) },
@@ -601,7 +568,7 @@ M.RECORDING_RULES = {
 
 -- results_answer(ctx, project, source): a day's results (type=day) or the
 -- last one (type=last) for the `date` given, today (UTC) by default.
-function M.results_answer(ctx, project, source)
+local function results_answer(ctx, project, source)
   local p = ctx.params
   local now = ctx.state:now()
   local music, custom = recognition(project, ctx)
@@ -614,7 +581,7 @@ function M.results_answer(ctx, project, source)
   }) }
 end
 
-function M.unknown_answer(ctx, source)
+local function unknown_answer(ctx, source)
   local p = ctx.params
   return 200, { data = results.unknown_results(source, results.parse_day(p.date), {
     now = ctx.state:now(), min_duration = p.min_duration, max_duration = p.max_duration,
@@ -623,7 +590,7 @@ end
 
 -- state_answer(ctx, source): the state list from start_date to end_date,
 -- local days of `timeoffset` (default 0); both default to today there.
-function M.state_answer(ctx, source)
+local function state_answer(ctx, source)
   local p = ctx.params
   local now = ctx.state:now()
   local offset = p.timeoffset ~= nil and offset_of(p.timeoffset) or 0
@@ -640,35 +607,44 @@ function M.state_answer(ctx, source)
 end
 
 -- recording_answer(ctx, source, recorded): raw audio, or the documented 404.
-function M.recording_answer(ctx, source, recorded)
+local function recording_answer(ctx, source, recorded)
   if not recorded then common.raise(404, NOT_AVAILABLE) end
   local bytes, headers = results.recording(source, ctx.params, ctx.state:now())
   if not bytes then common.raise(404, NOT_AVAILABLE) end
   return 200, bytes, headers
 end
 
-R.get_stream_results = M.RESULTS_RULES
-R.get_stream_unknown_results = M.UNKNOWN_RULES
-R.get_stream_state = M.STATE_RULES
-R.get_stream_recording = M.RECORDING_RULES
-
-function H.get_stream_results(ctx)
-  return M.results_answer(ctx, project_of(ctx), stream_source(ctx.bound.stream_id))
-end
-
-function H.get_stream_unknown_results(ctx)
-  return M.unknown_answer(ctx, stream_source(ctx.bound.stream_id))
-end
-
-function H.get_stream_state(ctx)
-  return M.state_answer(ctx, stream_source(ctx.bound.stream_id))
+-- source_operations(handlers, rules, noun, of): the four reads of a monitored source,
+-- get_<noun>_results, get_<noun>_unknown_results, get_<noun>_state and
+-- get_<noun>_recording, for the streams here and the Broadcast Database
+-- channels alike. `of.project(ctx)` and `of.source(ctx)` find what the call
+-- names; `of.recorded(ctx)` says whether that source keeps recordings.
+function M.source_operations(handlers, rules, noun, of)
+  local name = "get_" .. noun
+  rules[name .. "_results"] = RESULTS_RULES
+  rules[name .. "_unknown_results"] = UNKNOWN_RULES
+  rules[name .. "_state"] = STATE_RULES
+  rules[name .. "_recording"] = RECORDING_RULES
+  handlers[name .. "_results"] = function(ctx)
+    return results_answer(ctx, of.project(ctx), of.source(ctx))
+  end
+  handlers[name .. "_unknown_results"] = function(ctx)
+    return unknown_answer(ctx, of.source(ctx))
+  end
+  handlers[name .. "_state"] = function(ctx) return state_answer(ctx, of.source(ctx)) end
+  handlers[name .. "_recording"] = function(ctx)
+    return recording_answer(ctx, of.source(ctx), of.recorded(ctx))
+  end
 end
 
 -- Streams keep recordings when their monitoring config says so.
-function H.get_stream_recording(ctx)
-  local s = ctx.bound.stream_id
-  local config = ctx.state:get("cs_configs", s.config_id)
-  return M.recording_answer(ctx, stream_source(s), config and config.record.record == 1)
-end
+M.source_operations(H, R, "stream", {
+  project = project_of,
+  source = function(ctx) return stream_source(ctx.bound.stream_id) end,
+  recorded = function(ctx)
+    local config = ctx.state:get("cs_configs", ctx.bound.stream_id.config_id)
+    return config and config.record.record == 1
+  end,
+})
 
 return M

@@ -6,16 +6,13 @@
 -- A UCF result is a piece of unknown audio heard `num` times on the
 -- project's streams; its "details" are those detections.
 local area = require "acrcloud.emulator.area"
+local common, json, validate = area.common, area.json, area.validate
 local catalog = require "acrcloud.emulator.catalog"
-local common = require "acrcloud.emulator.common"
-local json = require "acrcloud.emulator.json"
 local presigned = require "acrcloud.emulator.presigned"
 local state_mod = require "acrcloud.emulator.state"
-local validate = require "acrcloud.emulator.validate"
 
 local M, H, R = area.new()
 
-local UID = 1
 local TYPES = { "BM", "FILES" }
 local SOURCES = { "BM-CUSTOM", "BM-DATABASE" }
 local STATUSES = { 0, 2, 6, 10, 14, -1 }
@@ -58,7 +55,7 @@ end
 
 local function project_view(p)
   return json.object({
-    id = p.id, uid = UID, name = p.name, region = p.region, type = p.type,
+    id = p.id, uid = common.UID, name = p.name, region = p.region, type = p.type,
     config = json.object(copy_json(p.config), CONFIG), created_at = p.created_at,
     updated_at = p.updated_at,
   }, PROJECT)
@@ -69,7 +66,7 @@ local STREAM = { "id", "uid", "pid", "bm_stream_id", "bm_project_id", "from", "s
 
 local function stream_view(s)
   return json.object({
-    id = s.id, uid = UID, pid = s.pid, bm_stream_id = s.bm_stream_id,
+    id = s.id, uid = common.UID, pid = s.pid, bm_stream_id = s.bm_stream_id,
     bm_project_id = s.bm_project_id, from = s.from, state = s.state,
     bm_stream_name = s.bm_stream_name, bm_project_name = s.bm_project_name,
     created_at = s.created_at, updated_at = s.updated_at,

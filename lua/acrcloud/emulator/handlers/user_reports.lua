@@ -6,8 +6,7 @@
 -- so UTC = local + timeoffset minutes: with -480, local 11:55:49 is 03:55:49
 -- UTC, as in the spec's example.
 local area = require "acrcloud.emulator.area"
-local json = require "acrcloud.emulator.json"
-local validate = require "acrcloud.emulator.validate"
+local json, validate = area.json, area.validate
 
 local M, H, R = area.new()
 
