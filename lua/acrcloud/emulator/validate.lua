@@ -279,7 +279,7 @@ end
 -- items(check) -> a rule for a list checked element by element (Laravel's
 -- `name.*` rules): check(element, key, ctx) gives the message for a bad
 -- one. One error per bad element, keyed "name.<index from 0>".
-local function items(check)
+function M.items(check)
   return function(value, name, ctx)
     if type(value) ~= "table" then return nil end
     local errs = {}
@@ -294,7 +294,7 @@ end
 
 -- A list of strings (non-empty ones when `nonempty`).
 function M.string_items(nonempty)
-  return items(function(v, key)
+  return M.items(function(v, key)
     if type(v) ~= "string" or (nonempty and v == "") then
       return "The " .. key .. " must be a string."
     end
@@ -304,7 +304,7 @@ end
 -- A list whose every element is the integer id of a record of `collection`
 -- in the emulator's state (Laravel's `exists` on each element).
 function M.existing_ids(collection)
-  return items(function(id, key, ctx)
+  return M.items(function(id, key, ctx)
     local ok, n = M.check_type(id, { "integer" })
     if not ok then return "The " .. key .. " must be an integer." end
     if not ctx.state:get(collection, n) then return "The selected " .. key .. " is invalid." end

@@ -197,16 +197,11 @@ local function find_bucket(state, ref)
   return found
 end
 
-local function buckets_rule(value, name, ctx)
-  local errs = {}
-  for i, ref in ipairs(value) do
-    if not find_bucket(ctx.state, ref) then
-      local key = name .. "." .. (i - 1)
-      errs[#errs + 1] = { key, "The selected " .. validate.attribute(key) .. " is invalid." }
-    end
+local buckets_rule = validate.items(function(ref, key, ctx)
+  if not find_bucket(ctx.state, ref) then
+    return "The selected " .. validate.attribute(key) .. " is invalid."
   end
-  if #errs > 0 then return errs end
-end
+end)
 
 local function bucket_ids(state, list)
   local seen, out = {}, {}

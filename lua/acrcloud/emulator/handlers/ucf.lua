@@ -233,15 +233,12 @@ local function streams_rule(value, name, ctx)
   local project = pid and bm_project(ctx.state, from, pid)
   -- Without a valid source or project, those fields carry the error.
   if not project then return nil end
-  local errs = {}
-  for i, sid in ipairs(value) do
+  return validate.items(function(sid, key)
     if (type(sid) ~= "string" and math.type(sid) ~= "integer") or
         not bm_stream_name(ctx.state, from, project, sid) then
-      local key = name .. "." .. (i - 1)
-      errs[#errs + 1] = { key, "The selected " .. validate.attribute(key) .. " is invalid." }
+      return "The selected " .. validate.attribute(key) .. " is invalid."
     end
-  end
-  if #errs > 0 then return errs end
+  end)(value, name, ctx)
 end
 
 local function bm_project_rule(value, name, ctx)
