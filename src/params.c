@@ -389,13 +389,21 @@ static void push_parts(lua_State *L, const acr_endpoint *ep, int idx) {
   }
 }
 
+static int takes_body(const acr_endpoint *ep) {
+  for (const acr_param *p = ep->params; p->name; p++)
+    if (p->in == ACR_IN_BODY) return 1;
+  return 0;
+}
+
 /* Pushes the JSON body, or nil when the endpoint takes none. */
 static void push_body(lua_State *L, const acr_endpoint *ep, int idx) {
-  int has_body = 0;
+  if (!takes_body(ep)) {
+    lua_pushnil(L);
+    return;
+  }
   lua_newtable(L);
   for (const acr_param *p = ep->params; p->name; p++) {
     if (p->in != ACR_IN_BODY) continue;
-    has_body = 1;
     if (lua_getfield(L, idx, p->name) == LUA_TNIL) {
       lua_pop(L, 1);
       continue;
@@ -413,11 +421,6 @@ static void push_body(lua_State *L, const acr_endpoint *ep, int idx) {
       lua_remove(L, -2);
     }
     lua_setfield(L, -2, p->name);
-  }
-  if (!has_body) {
-    lua_pop(L, 1);
-    lua_pushnil(L);
-    return;
   }
   acr_json_enc o = {ep->name, NULL, 0};
   acr_json_encode(L, -1, &o);
