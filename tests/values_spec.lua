@@ -168,15 +168,44 @@ describe("the readers of the table", function()
 
   it("the emulator and the config schema take their lists from it", function()
     local validate = require "acrcloud.emulator.validate"
-    local common = require "acrcloud.emulator.common"
     local config = require "acrcloud.config"
     local regions = param_of("create_bucket", "region").values
-    assert.same(regions, common.REGIONS)
     assert.same(regions, config.REGIONS)
     assert.same(param_of("create_base_project", "external_ids").values, config.EXTERNAL_IDS)
     assert.same(param_of("create_base_project", "type").values, config.PROJECT_TYPES)
     assert.has_error(function() validate.values("create_bucket", "name") end)
   end)
+
+  it("the emulator refuses a value outside every closed set, and takes every value in it",
+    function()
+      local validate = require "acrcloud.emulator.validate"
+      local WHERE = { body = "body", query = "query" }
+      local checked = 0
+      for _, op in ipairs(acrcloud.operations) do
+        for _, p in ipairs(op.params) do
+          local where = WHERE[p.location]
+          if p.values and not p.values_open and where then
+            local function errors_for(value)
+              local inputs = { path = {}, query = {}, body = {}, files = {} }
+              inputs[where][p.name] = value
+              local errors = validate.errors()
+              validate.check_params(op, inputs, errors)
+              return errors.fields
+            end
+            local key = p.type:find("array", 1, true) and p.name .. ".0" or p.name
+            local outside = p.type:find("string", 1, true) and "no-such-value" or 987654
+            local bad = p.type:find("array", 1, true) and { outside } or outside
+            assert.same({ "The selected " .. validate.attribute(key) .. " is invalid." },
+              errors_for(bad)[key], op.name .. "." .. p.name)
+            for _, v in ipairs(p.values) do
+              assert.is_nil(errors_for(v)[p.name], op.name .. "." .. p.name .. " = " .. v)
+            end
+            checked = checked + 1
+          end
+        end
+      end
+      assert.is_true(checked >= 60, "closed sets checked: " .. checked)
+    end)
 
   it("the emulator still answers 422 for a value sent past the client", function()
     assert.same({ 422, { "The selected region is invalid." } },

@@ -123,21 +123,11 @@ M.page_rules = {
 
 -- Regions and lists ---------------------------------------------------------
 
--- The API's regions: every area offers the same three (the endpoint table's).
-M.REGIONS = validate.values("create_bucket", "region")
-
 -- A list operation filtered by region, and by type when its records have
--- one: list_rules(types) are its rules (`region` one of REGIONS, `type` one
--- of `types` when given); list_filtered(ctx, collection, view, type_field)
--- answers 200 and the page of the records of `collection` in the
+-- one (the endpoint table's values check both): list_filtered(ctx,
+-- collection, view, type_field) answers 200 and the page of the records of `collection` in the
 -- request's `region`, and, when type_field is given, of its `type` (which
 -- the records hold in that field). Both filters are optional.
-function M.list_rules(types)
-  local rules = { region = { validate.one_of(M.REGIONS) } }
-  if types then rules.type = { validate.one_of(types) } end
-  return rules
-end
-
 function M.list_filtered(ctx, collection, view, type_field)
   local region, kind = ctx.params.region, type_field and ctx.params.type
   local records = ctx.state:list(collection, function(r)

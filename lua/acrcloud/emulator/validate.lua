@@ -170,6 +170,50 @@ local function form_table(value, types)
   return value
 end
 
+-- The endpoint table's allowed values of a parameter, as a set (made once a
+-- list).
+local value_sets = setmetatable({}, { __mode = "k" })
+local function value_set(values)
+  local set = value_sets[values]
+  if not set then
+    set = {}
+    for _, v in ipairs(values) do set[v] = true end
+    value_sets[values] = set
+  end
+  return set
+end
+
+-- Checks a coerced value against the parameter's allowed values (unless the
+-- table says the API takes more): a list element by element (key name.N,
+-- from 0; elements of another type are the type rules' to refuse), a comma
+-- string piece by piece, anything else whole (true and false as 1 and 0,
+-- as the client sends them). Laravel's `in` message.
+local function value_text(v)
+  if type(v) == "boolean" then return v and "1" or "0" end
+  return tostring(v)
+end
+
+local function check_values(p, value, errors)
+  if not p.values or p.values_open then return end
+  local set, name = value_set(p.values), p.name
+  local function bad(key) errors:add(key, "The selected " .. M.attribute(key) .. " is invalid.") end
+  if type(value) == "table" then
+    for i, v in ipairs(value) do
+      local t = type(v)
+      if (t == "string" or t == "number") and not set[tostring(v)] then
+        bad(name .. "." .. (i - 1))
+      end
+    end
+  elseif type(value) == "string" and p.type:find("array", 1, true) then
+    for piece in value:gmatch("[^,]+") do
+      piece = piece:match("^%s*(.-)%s*$")
+      if piece ~= "" and not set[piece] then return bad(name) end
+    end
+  elseif not set[value_text(value)] then
+    bad(name)
+  end
+end
+
 -- check_params(op, { path = {}, query = {}, body = {}, files = {}, form = bool }, errors)
 --   -> params
 -- Returns the operation's parameters by name, coerced to their types (query
@@ -217,6 +261,7 @@ function M.check_params(op, inputs, errors)
       local ok, coerced = M.check_type(value, types)
       if ok then
         params[name] = coerced
+        check_values(p, coerced, errors)
       else
         errors:add(name, type_message(attr, types))
       end

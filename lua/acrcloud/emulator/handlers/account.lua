@@ -53,7 +53,6 @@ end
 
 R.get_track_metadata = {
   platforms = { platforms_rule },
-  format = { validate.one_of({ "text", "json" }) },
   include_works = { validate.one_of({ 0, 1 }) },
 }
 
@@ -350,7 +349,6 @@ end
 
 R.list_prices = {
   uid = { uid_rule },
-  type = { validate.one_of({ "Latest", "Standard", "All" }) },
 }
 
 -- type: Latest (default) the prices that apply to the account (its own

@@ -11,9 +11,6 @@ M.bindings = {
     find = area.finder("base_projects") },
 }
 
-local TYPES = { "AVR", "LCD", "HR" }
-local AUDIO_TYPES = { "linein", "recorded" }
-
 -- Key orders of the spec's examples: one project (create, get, update) and a
 -- list item, which differ (total_limit vs qps_limit, order).
 local ITEM = { "uid", "access_key", "access_secret", "service_type", "state", "name", "region",
@@ -53,9 +50,6 @@ local BUCKETS = { common.bucket_ids_rule }
 
 R.create_base_project = {
   name = NAME,
-  region = { validate.one_of(common.REGIONS) },
-  type = { validate.one_of(TYPES) },
-  audio_type = { validate.one_of(AUDIO_TYPES) },
   buckets = BUCKETS,
   external_ids = { common.external_ids_rule },
 }
@@ -78,8 +72,6 @@ function H.create_base_project(ctx)
   return 200, { data = view(rec, ctx) }
 end
 
-R.list_base_projects = common.list_rules(TYPES)
-
 function H.list_base_projects(ctx)
   return common.list_filtered(ctx, "base_projects", list_view, "service_type")
 end
@@ -90,7 +82,6 @@ end
 
 R.update_base_project = {
   name = NAME,
-  audio_type = { validate.one_of(AUDIO_TYPES) },
   buckets = BUCKETS,
   external_ids = { common.external_ids_rule },
 }

@@ -141,13 +141,6 @@ end
 
 -- Channels -----------------------------------------------------------------------------
 
-local SEARCH_TYPES = { "channel_id", "channel_name", "city", "custom_id", "mytuner_id" }
-
-R.list_channels = {
-  state = { validate.one_of(results.STATE_FILTERS) },
-  timemap = { validate.one_of({ 0, 1 }) },
-  search_type = { validate.one_of(SEARCH_TYPES) },
-}
 
 -- The text a search_type looks in (channel_name when none is given).
 local function searched(ch, c, search_type)
@@ -236,10 +229,6 @@ function H.get_channel_realtime_results(ctx)
     now = ctx.state:now(), music = music, custom_bucket = custom }) }
 end
 
-R.get_bd_project_analytics = {
-  stats_type = { validate.one_of({ "date", "track", "artists", "label", "channel" }) },
-  result_type = { validate.one_of({ "music", "custom" }) },
-}
 
 function H.get_bd_project_analytics(ctx)
   local project = project_of(ctx)

@@ -57,7 +57,6 @@ local NAME = { validate.max_length(255) }
 local BUCKETS = { common.bucket_ids_rule }
 
 R.create_bd_project = {
-  region = { validate.one_of(common.REGIONS) },
   name = NAME,
   buckets = BUCKETS,
 }
@@ -92,17 +91,13 @@ function H.delete_bd_project(ctx)
   return 204
 end
 
-R.list_bd_projects = common.list_rules()
-
 function H.list_bd_projects(ctx)
   return common.list_filtered(ctx, "bd_projects", view)
 end
 
 -- Callbacks: the answer is the project, its config showing the new
 -- settings. Fields left out keep their current values.
-R.set_bd_project_result_callback = common.result_callback_rules({
-  type = { validate.one_of({ "diy" }) },
-})
+R.set_bd_project_result_callback = common.result_callback_rules()
 
 function H.set_bd_project_result_callback(ctx)
   local rec = ctx.bound.id

@@ -22,7 +22,6 @@ M.bindings = {
 }
 
 local BUCKET_TYPES = { "File", "Live", "LiveRec", "LiveTimeshift", "DedupFile" }
-local DATA_TYPES = { "audio", "fingerprint", "audio_url", "acrid" }
 
 -- Which collection holds a bucket's content, by bucket type; `num` of
 -- these buckets is the count of what they hold.
@@ -184,17 +183,13 @@ local function stream_url_rule(value, name)
   end
 end
 
-local ZERO_ONE = { validate.one_of({ 0, 1, "0", "1", true, false }) }
-
 -- Buckets ------------------------------------------------------------------
 
 local bucket_view = common.bucket_view
 
 R.create_bucket = {
   name = NAME,
-  region = { validate.one_of(common.REGIONS) },
   type = { validate.one_of(BUCKET_TYPES) },
-  net_type = { validate.one_of({ 0, 1, 2 }) },
   labels = LABELS,
 }
 
@@ -210,7 +205,7 @@ function H.create_bucket(ctx)
   return 201, { data = bucket_view(rec) }
 end
 
-R.list_buckets = common.list_rules(BUCKET_TYPES)
+R.list_buckets = { type = { validate.one_of(BUCKET_TYPES) } }
 
 function H.list_buckets(ctx)
   return common.list_filtered(ctx, "buckets", bucket_view, "type")
@@ -292,7 +287,7 @@ end
 
 R.upload_audio_file = {
   bucket_id = IN_FILE_BUCKET,
-  data_type = { validate.one_of(DATA_TYPES), data_type_rule },
+  data_type = { data_type_rule },
   title = TITLE,
   url = { validate.url },
   user_defined = { json_rule },
@@ -344,9 +339,6 @@ end
 
 R.list_audio_files = {
   bucket_id = IN_FILE_BUCKET,
-  sort = { validate.one_of({ "id", "status" }) },
-  order = { validate.one_of({ "asc", "desc" }) },
-  state = { validate.one_of({ 0, 1, -1 }) },
 }
 
 -- Sorts records by id or state (then id), ascending or descending.
@@ -493,7 +485,6 @@ local LIVE_CHANNEL_RULES = {
   title = TITLE,
   url = { stream_url_rule },
   user_defined = { json_rule },
-  timeshift = ZERO_ONE,
 }
 
 R.create_live_channel = LIVE_CHANNEL_RULES
@@ -513,8 +504,6 @@ end
 
 R.list_live_channels = {
   bucket_id = IN_ANY_LIVE_BUCKET,
-  sort = { validate.one_of({ "id", "status" }) },
-  order = { validate.one_of({ "asc", "desc" }) },
 }
 
 function H.list_live_channels(ctx)
@@ -644,7 +633,6 @@ end
 R.add_dedup_file = {
   bucket_id = IN_DEDUP_BUCKET,
   id = { validate.max_length(255), unique_track_rule },
-  db_if_nodup = ZERO_ONE,
 }
 
 -- A fingerprint is a duplicate of a stored one with the same bytes. The

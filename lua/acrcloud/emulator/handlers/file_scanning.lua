@@ -16,10 +16,6 @@ local random = require "acrcloud.emulator.random"
 
 local M, H, R = area.new()
 
-local AUDIO_TYPES = { "linein", "recorded" }
-local ENGINES = { 1, 2, 3, 4 }
-local DATA_TYPES = { "audio", "fingerprint", "audio_url", "platforms" }
-local FILE_STATES = { "0", "1", "-1", "-2", "-3" }
 -- How long a presigned upload URL stays valid, in seconds.
 M.UPLOAD_EXPIRES = 3600
 -- Bytes per second of audio, to give uploads a plausible duration (128 kbit/s).
@@ -264,10 +260,7 @@ end
 
 local CONTAINER_RULES = {
   name = { validate.max_length(255) },
-  region = { validate.one_of(common.REGIONS) },
-  audio_type = { validate.one_of(AUDIO_TYPES) },
   buckets = { buckets_rule },
-  engine = { validate.one_of(ENGINES) },
   policy = { policy_rule },
   callback_url = { validate.url },
 }
@@ -287,8 +280,6 @@ function H.create_fs_container(ctx)
   })
   return 201, { data = container_view(rec, ctx) }
 end
-
-R.list_fs_containers = { region = { validate.one_of(common.REGIONS) } }
 
 function H.list_fs_containers(ctx)
   local region, name = ctx.params.region, ctx.params.name
@@ -340,11 +331,6 @@ function H.delete_fs_container(ctx)
 end
 
 -- Files ---------------------------------------------------------------------------
-
-R.list_fs_files = {
-  with_result = { validate.one_of({ 0, 1 }) },
-  state = { validate.one_of(FILE_STATES) },
-}
 
 function H.list_fs_files(ctx)
   local c, p, state = ctx.bound.container_id, ctx.params, ctx.state
@@ -424,7 +410,7 @@ local function data_type_rule(value, _, ctx)
 end
 
 R.create_fs_file = {
-  data_type = { validate.one_of(DATA_TYPES), data_type_rule },
+  data_type = { data_type_rule },
   name = { validate.max_length(255) },
 }
 

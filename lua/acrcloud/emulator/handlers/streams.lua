@@ -31,7 +31,6 @@ local function project_of(ctx)
   return ctx.bound.id or ctx.bound.pid or ctx.bound.project_id
 end
 
-local TYPES = { "BM-ACRC", "BM-LOCAL" }
 local NOT_AVAILABLE = "The recording is not available."
 
 -- Monitoring configs a stream's config_id names (the console's "custom
@@ -213,9 +212,7 @@ end
 
 R.create_cs_project = {
   name = NAME,
-  region = { validate.one_of(common.REGIONS) },
   buckets = { common.bucket_ids_rule },
-  type = { validate.one_of(TYPES) },
   external_ids = { common.external_ids_rule },
 }
 
@@ -233,23 +230,11 @@ function H.create_cs_project(ctx)
   return 201, { data = project_view(rec, ctx) }
 end
 
--- `types`: BM-ACRC, BM-LOCAL, or both comma-separated.
-R.list_cs_projects = {
-  region = { validate.one_of(common.REGIONS) },
-  types = { function(value, name)
-    for t in tostring(value):gmatch("[^,]+") do
-      if not (t == "BM-ACRC" or t == "BM-LOCAL") then
-        return "The selected " .. validate.attribute(name) .. " is invalid."
-      end
-    end
-  end },
-}
-
 function H.list_cs_projects(ctx)
   local region, types = ctx.params.region, ctx.params.types
   local records = ctx.state:list("cs_projects", function(p)
     return (not region or p.region == region) and
-      (not types or ("," .. types .. ","):find("," .. p.type .. ",", 1, true) ~= nil)
+      (not types or p.type == types)
   end)
   return 200, common.paginate(ctx, records, project_view)
 end
@@ -298,7 +283,6 @@ local EMAIL = { validate.matches("^[^%s@]+@[^%s@]+%.[^%s@]+$", "must be a valid 
 R.set_cs_project_state_notification = {
   state_notification_url = { validate.url },
   state_notification_email = EMAIL,
-  state_notification_email_frequency = { validate.one_of({ 0, 1, 2 }) },
 }
 
 function H.set_cs_project_state_notification(ctx)
@@ -345,10 +329,6 @@ M.recognition = recognition
 
 -- Analytics over the project's streams. Only the "date" rows are
 -- documented; the other row shapes are invented (see results.lua).
-R.get_cs_project_analytics = {
-  stats_type = { validate.one_of({ "date", "track", "artists", "label", "stream" }) },
-  result_type = { validate.one_of({ "music", "custom" }) },
-}
 
 local function stream_source(s)
   return { key = "cs:" .. s.stream_id, events = s.events, id = s.stream_id, name = s.name,
@@ -428,12 +408,6 @@ function H.add_stream(ctx)
   return 201, { data = stream_view(s, ctx, project) }
 end
 
-R.list_streams = {
-  state = { validate.one_of(results.STATE_FILTERS) },
-  sort = { validate.one_of({ "created_at", "stream_id", "name" }) },
-  order = { validate.one_of({ "desc", "asc" }) },
-  timemap = { validate.one_of({ 0, 1 }) },
-}
 
 local function search_text(s)
   local parts = { s.name, s.stream_id, s.remark or "" }
@@ -528,12 +502,10 @@ end
 -- Results, state, recordings ----------------------------------------------------------------
 
 local RESULTS_RULES = {
-  type = { validate.one_of({ "day", "last" }) },
   date = { results.day_rule },
   min_duration = { results.non_negative },
   max_duration = { results.non_negative },
   isrc_country = { validate.matches("^%a%a$", "must be 2 characters") },
-  with_false_positive = { validate.one_of({ 0, 1 }) },
 }
 local UNKNOWN_RULES = {
   date = { results.day_rule },

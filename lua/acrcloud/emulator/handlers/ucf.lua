@@ -13,10 +13,6 @@ local state_mod = require "acrcloud.emulator.state"
 
 local M, H, R = area.new()
 
-local TYPES = { "BM", "FILES" }
-local SOURCES = { "BM-CUSTOM", "BM-DATABASE" }
-local STATUSES = { 0, 2, 6, 10, 14, -1 }
-local LABELS = { 0, 1, 2, 3, 4 }
 local DEFAULT_CONFIG = { days = 3, min_ms = 5000, max_ms = 300000 }
 -- How long a record URL stays valid, and the longest record it gives.
 M.RECORD_EXPIRES = 3600
@@ -147,8 +143,6 @@ end
 
 -- Projects -------------------------------------------------------------------------
 
-R.list_ucf_projects = { region = { validate.one_of(common.REGIONS) } }
-
 function H.list_ucf_projects(ctx)
   local region = ctx.params.region
   local out = json.array()
@@ -162,8 +156,6 @@ end
 
 R.create_ucf_project = {
   name = { validate.max_length(255) },
-  region = { validate.one_of(common.REGIONS) },
-  type = { validate.one_of(TYPES) },
   config = { config_rule },
 }
 
@@ -250,7 +242,6 @@ local function bm_project_rule(value, name, ctx)
 end
 
 R.import_ucf_streams = {
-  from = { validate.one_of(SOURCES) },
   bm_project_id = { bm_project_rule },
   bm_stream_ids = { streams_rule },
 }
@@ -327,10 +318,6 @@ end
 
 R.list_ucf_results = {
   begin_date = { when_rule }, end_date = { when_rule },
-  sortby = { validate.one_of({ "id", "num", "duration_ms" }) },
-  order = { validate.one_of({ "asc", "desc" }) },
-  status = { validate.one_of(STATUSES) },
-  label = { validate.one_of(LABELS) },
   min = { number_rule }, max = { number_rule },
 }
 
@@ -435,8 +422,6 @@ function H.get_ucf_result_record_url(ctx)
     expires_at = common.sql_time(now + M.RECORD_EXPIRES),
   }, { "url", "extend", "duration_ms", "expires_at" }) }
 end
-
-R.delete_ucf_result = { reserved = { validate.one_of({ 0, 1 }) } }
 
 -- reserved=1 keeps the item as deleted (status -1, listed with status=-1)
 -- so that it is not offered again; reserved=0 removes it.
