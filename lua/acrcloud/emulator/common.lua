@@ -124,12 +124,13 @@ M.page_rules = {
 -- Regions and lists ---------------------------------------------------------
 
 -- A list operation filtered by region, and by type when its records have
--- one (the endpoint table's values check both): list_filtered(ctx,
--- collection, view, type_field) answers 200 and the page of the records of `collection` in the
--- request's `region`, and, when type_field is given, of its `type` (which
--- the records hold in that field). Both filters are optional.
-function M.list_filtered(ctx, collection, view, type_field)
-  local region, kind = ctx.params.region, type_field and ctx.params.type
+-- one (the endpoint table's values check both):
+-- list_filtered(ctx, collection, view, type_field, type_param) answers 200
+-- and the page of the records of `collection` in the request's `region`,
+-- and, when type_field is given, whose field `type_field` holds the
+-- request's `type_param` (default "type"). Both filters are optional.
+function M.list_filtered(ctx, collection, view, type_field, type_param)
+  local region, kind = ctx.params.region, type_field and ctx.params[type_param or "type"]
   local records = ctx.state:list(collection, function(r)
     return (not region or r.region == region) and (not kind or r[type_field] == kind)
   end)

@@ -231,12 +231,7 @@ function H.create_cs_project(ctx)
 end
 
 function H.list_cs_projects(ctx)
-  local region, types = ctx.params.region, ctx.params.types
-  local records = ctx.state:list("cs_projects", function(p)
-    return (not region or p.region == region) and
-      (not types or p.type == types)
-  end)
-  return 200, common.paginate(ctx, records, project_view)
+  return common.list_filtered(ctx, "cs_projects", project_view, "type", "types")
 end
 
 function H.get_cs_project(ctx)
