@@ -128,7 +128,7 @@ local PRELUDE = [[
 
 ---@class acrcloud.Options
 ---@field token? string Bearer token (default: profiles, then ACRCLOUD_ACCESS_TOKEN)
----@field base_url? string default ACRCLOUD_BASE_URL, else https://api-v2.acrcloud.com/api
+---@field base_url? string default ACRCLOUD_BASE_URL, else @DEFAULT_BASE_URL@
 ---@field timeout? number seconds for the whole request (default 60)
 ---@field connect_timeout? number seconds to connect (default 10)
 ---@field user_agent? string put before acrlua/VERSION in the User-Agent
@@ -302,7 +302,9 @@ end
 --- The text of library/acrcloud.lua.
 function M.library(operations)
   operations = operations or acrcloud.operations
-  local out = { (PRELUDE:gsub("\n$", "")) }
+  -- The default base URL is the module's (one home: src/client.h).
+  local prelude = PRELUDE:gsub("\n$", ""):gsub("@DEFAULT_BASE_URL@", acrcloud.default_base_url)
+  local out = { prelude }
   for _, op in ipairs(operations) do operation(out, op) end
   out[#out + 1] = ""
   out[#out + 1] = "return acrcloud"
