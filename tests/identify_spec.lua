@@ -153,6 +153,15 @@ describe("identify", function()
     assert.same({ msg = "Invalid arguments", code = 3006, version = "1.0" }, body.status)
   end)
 
+  it("answers Invalid arguments, not a 422, for a data_type it does not take", function()
+    local sample = temp_file(noise(8000, 10))
+    local body, status = post_signed({ access_key = KEY, data_type = "video",
+      signature_version = "1", timestamp = "1700000000", sample_bytes = "8000",
+      signature = signature(SECRET, "video", "1700000000") }, sample)
+    assert.equal(200, status)
+    assert.same({ msg = "Invalid arguments", code = 3006, version = "1.0" }, body.status)
+  end)
+
   it("answers 422 when the form has no access_key or no sample", function()
     local body, status = post_signed({ data_type = "audio" })
     assert.equal(422, status)

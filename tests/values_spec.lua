@@ -184,7 +184,7 @@ describe("the readers of the table", function()
       for _, op in ipairs(acrcloud.operations) do
         for _, p in ipairs(op.params) do
           local where = WHERE[p.location]
-          if p.values and not p.values_open and where then
+          if p.values and not p.values_open and where and op.auth ~= "signed" then
             local function errors_for(value)
               local inputs = { path = {}, query = {}, body = {}, files = {} }
               inputs[where][p.name] = value
