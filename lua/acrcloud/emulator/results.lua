@@ -22,10 +22,10 @@ local M = {}
 
 local DAY = 86400
 
--- State codes (spec/bd-projects.txt) and the names the list filters use.
+-- State codes (spec/bd-projects.txt) and the names the list filters use
+-- (the filter's allowed values are the endpoint table's).
 M.STATE_NAMES = { [0] = "Running", [1] = "Timeout", [4] = "Paused", [6] = "Invalid URL",
   [10] = "Deleted", [12] = "Mute" }
-M.STATE_FILTERS = { "All", "Running", "Timeout", "Paused", "Invalid URL", "Mute", "Other" }
 M.RUNNING, M.TIMEOUT, M.PAUSED, M.INVALID_URL, M.MUTE = 0, 1, 4, 6, 12
 
 function M.state_name(code)

@@ -8,9 +8,9 @@
 --    (so a new endpoint is validated without writing anything);
 --  * rules: per operation, per field functions for what check_params does
 --    not check (sets the table leaves open, existing bucket ids, date
---    formats); a rule that needs a table's set takes it with M.values. A rule gets
---    (value, attribute, ctx) and returns nil when the value is fine, a
---    message, or a list of { key, message } pairs for nested fields.
+--    formats); a rule that needs a table's set takes it with M.values. A
+--    rule gets (value, attribute, ctx) and returns nil when the value is
+--    fine, a message, or a list of { key, message } pairs for nested fields.
 --
 -- Unknown query and body fields are ignored, as Laravel ignores them.
 local form = require "acrcloud.form"
@@ -170,47 +170,40 @@ local function form_table(value, types)
   return value
 end
 
--- The endpoint table's allowed values of a parameter, as a set (made once a
--- list).
-local value_sets = setmetatable({}, { __mode = "k" })
-local function value_set(values)
-  local set = value_sets[values]
-  if not set then
-    set = {}
-    for _, v in ipairs(values) do set[v] = true end
-    value_sets[values] = set
-  end
-  return set
-end
-
--- Checks a coerced value against the parameter's allowed values (unless the
--- table says the API takes more): a list element by element (key name.N,
--- from 0; elements of another type are the type rules' to refuse), a comma
--- string piece by piece, anything else whole (true and false as 1 and 0,
--- as the client sends them). Laravel's `in` message.
+-- A value's text as the client sends it: true and false as 1 and 0.
 local function value_text(v)
   if type(v) == "boolean" then return v and "1" or "0" end
   return tostring(v)
 end
 
+local function is_allowed(values, text)
+  for _, v in ipairs(values) do
+    if v == text then return true end
+  end
+  return false
+end
+
+-- Checks a coerced value against the parameter's allowed values (unless the
+-- table says the API takes more): a list element by element (key name.N,
+-- from 0; elements of another type are the type rules' to refuse), a comma
+-- string piece by piece, anything else whole. Laravel's `in` message.
 local function check_values(p, value, errors)
   if not p.values or p.values_open then return end
-  local set, name = value_set(p.values), p.name
   local function bad(key) errors:add(key, "The selected " .. M.attribute(key) .. " is invalid.") end
   if type(value) == "table" then
     for i, v in ipairs(value) do
       local t = type(v)
-      if (t == "string" or t == "number") and not set[tostring(v)] then
-        bad(name .. "." .. (i - 1))
+      if (t == "string" or t == "number") and not is_allowed(p.values, value_text(v)) then
+        bad(p.name .. "." .. (i - 1))
       end
     end
   elseif type(value) == "string" and p.type:find("array", 1, true) then
     for piece in value:gmatch("[^,]+") do
       piece = piece:match("^%s*(.-)%s*$")
-      if piece ~= "" and not set[piece] then return bad(name) end
+      if piece ~= "" and not is_allowed(p.values, piece) then return bad(p.name) end
     end
-  elseif not set[value_text(value)] then
-    bad(name)
+  elseif not is_allowed(p.values, value_text(value)) then
+    bad(p.name)
   end
 end
 

@@ -141,7 +141,6 @@ end
 
 -- Channels -----------------------------------------------------------------------------
 
-
 -- The text a search_type looks in (channel_name when none is given).
 local function searched(ch, c, search_type)
   if search_type == "channel_id" then return tostring(ch.id) end
@@ -228,7 +227,6 @@ function H.get_channel_realtime_results(ctx)
   return 200, { data = results.realtime(source_of(ctx.bound.channel_id, ctx), {
     now = ctx.state:now(), music = music, custom_bucket = custom }) }
 end
-
 
 function H.get_bd_project_analytics(ctx)
   local project = project_of(ctx)

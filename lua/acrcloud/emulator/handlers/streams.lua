@@ -403,7 +403,6 @@ function H.add_stream(ctx)
   return 201, { data = stream_view(s, ctx, project) }
 end
 
-
 local function search_text(s)
   local parts = { s.name, s.stream_id, s.remark or "" }
   for _, u in ipairs(s.stream_urls) do parts[#parts + 1] = u end
